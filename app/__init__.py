@@ -1,0 +1,1 @@
+"""Reckon: conflicting estimates, recorded per source and shown side by side."""

@@ -1,0 +1,201 @@
+"""The `reckon` command: database, demo data, users, import/export, serving."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.config import PROJECT_DIR, ConfigError, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import DomainError, ValidationFailed
+from app.services import transfer, users
+
+DEMO_FILE = PROJECT_DIR / "demo" / "north-korean-troops-in-russia.json"
+PROGRESS_FROM = 100  # rows; smaller imports finish before a bar would be read
+
+
+class CliError(Exception):
+    """A failure reported as one line on stderr with exit code 1."""
+
+
+@contextmanager
+def _session(*, commit: bool = True) -> Iterator[Session]:
+    engine = make_engine(get_settings().database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            try:
+                yield session
+                if commit:
+                    session.commit()
+                else:
+                    session.rollback()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        engine.dispose()
+
+
+def alembic_config(url: str | None = None) -> object:
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
+    # ConfigParser interpolates %, which URL-encoded passwords contain.
+    url = (url or get_settings().database_url).replace("%", "%%")
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")  # type: ignore[arg-type]
+    print("Database is at the latest schema.")
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    end = "\n" if done == total else ""
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rows", end=end,
+          file=sys.stderr, flush=True)
+
+
+def _import(path: Path, *, dry_run: bool, comment: str) -> transfer.Report:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {exc}") from None
+    document = transfer.read_file(path.name, text)
+    progress: Callable[[int, int], None] | None = (
+        _progress_bar if len(document.records) >= PROGRESS_FROM else None
+    )
+    with _session(commit=not dry_run) as session:
+        return transfer.apply(session, document, comment=comment, progress=progress)
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    report = _import(path, dry_run=args.dry_run, comment=f"import from {path.name}")
+    prefix = "Dry run, nothing written: " if args.dry_run else ""
+    print(prefix + report.summary())
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise CliError("give a file name ending in .csv or .json")
+    with _session(commit=False) as session:
+        content = transfer.export_file(session, path.name)
+    try:
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc}") from None
+    print(f"Exported to {path}.")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    report = _import(DEMO_FILE, dry_run=False, comment="demo data")
+    print("Demo data: " + report.summary())
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat the password: "):
+        raise CliError("the passwords differ")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    password = _read_password(args)
+    with _session() as session:
+        user = users.create_user(session, args.email, password, role=args.role,
+                                 display_name=args.name or "")
+        print(f"Created {user.role} {user.email}.")
+
+
+def cmd_user_token(args: argparse.Namespace) -> None:
+    with _session() as session:
+        token = users.create_api_token(session, users.get_user_by_email(session, args.email))
+    print(token)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
+                proxy_headers=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reckon", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="migrate to the latest schema").set_defaults(func=cmd_db_upgrade)
+
+    sub.add_parser("demo", help="load the demo data (twice changes nothing)").set_defaults(
+        func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--reload", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    user = sub.add_parser("user", help="editors and admins").add_subparsers(
+        dest="user", required=True)
+    add = user.add_parser("add", help="create a user (asks for the password)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=("editor", "admin"), default="editor")
+    add.add_argument("--name", help="display name")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input")
+    add.set_defaults(func=cmd_user_add)
+    token = user.add_parser("token", help="create an API token for a user")
+    token.add_argument("email")
+    token.set_defaults(func=cmd_user_token)
+
+    imp = sub.add_parser("import", help="import estimates from CSV or JSON")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="export all estimates to CSV or JSON")
+    exp.add_argument("file")
+    exp.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except transfer.ImportRejected as exc:
+        print(f"reckon: import refused, nothing written ({len(exc.errors)} problem(s)):",
+              file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    except ValidationFailed as exc:
+        print("reckon: " + " ".join(exc.fields.values()), file=sys.stderr)
+        return 1
+    except (CliError, DomainError, ConfigError) as exc:
+        print(f"reckon: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

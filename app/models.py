@@ -1,0 +1,252 @@
+"""SQLAlchemy models: the domain vocabulary of PRODUCT.md, and the rules the database enforces."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+SOURCE_KINDS = (
+    "person", "government", "military", "intelligence", "media", "ngo", "researcher", "other",
+)
+QUALIFIERS = ("exact", "about", "at_least", "up_to", "between", "more_than", "fewer_than")
+PRECISIONS = ("day", "month", "year")
+STATUSES = ("active", "retracted")
+ROLES = ("editor", "admin")
+ACTIONS = ("create", "edit", "retract", "restore", "revert")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC on the way in and out; SQLite would otherwise hand back naive values."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given where UTC is required")
+            value = value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Collections never load implicitly (an N+1 fails loudly); a many-to-one may come from
+    # the identity map but never from a hidden query.
+    measures: Mapped[list[Measure]] = relationship(
+        back_populates="topic", lazy="raise", order_by="Measure.position, Measure.id"
+    )
+
+
+class Measure(Base):
+    __tablename__ = "measures"
+    __table_args__ = (UniqueConstraint("topic_id", "slug", name="uq_measures_topic_slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(50), default="people")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Display order within the topic (deployed before killed before casualties…).
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    topic: Mapped[Topic] = relationship(back_populates="measures", lazy="raise_on_sql")
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    __table_args__ = (CheckConstraint(_one_of("kind", SOURCE_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    country: Mapped[str] = mapped_column(String(100), default="")
+    party_to_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(String(20), default="editor")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class Estimate(Base):
+    __tablename__ = "estimates"
+    __table_args__ = (
+        CheckConstraint("low IS NOT NULL OR high IS NOT NULL", name="has_bound"),
+        CheckConstraint("low IS NULL OR low >= 0", name="low_non_negative"),
+        CheckConstraint("high IS NULL OR high >= 0", name="high_non_negative"),
+        CheckConstraint("best IS NULL OR best >= 0", name="best_non_negative"),
+        CheckConstraint("low IS NULL OR high IS NULL OR low <= high", name="low_le_high"),
+        CheckConstraint("best IS NULL OR low IS NULL OR low <= best", name="low_le_best"),
+        CheckConstraint("best IS NULL OR high IS NULL OR best <= high", name="best_le_high"),
+        CheckConstraint(_one_of("qualifier", QUALIFIERS), name="qualifier"),
+        CheckConstraint(_one_of("status", STATUSES), name="status"),
+        CheckConstraint(
+            "(as_of IS NULL AND as_of_precision IS NULL) OR "
+            f"(as_of IS NOT NULL AND {_one_of('as_of_precision', PRECISIONS)})",
+            name="as_of_precision",
+        ),
+        CheckConstraint(
+            "(stated_on IS NULL AND stated_on_precision IS NULL) OR "
+            f"(stated_on IS NOT NULL AND {_one_of('stated_on_precision', PRECISIONS)})",
+            name="stated_on_precision",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_estimates_measure_source_as_of", "measure_id", "source_id", "as_of"),
+        Index("ix_estimates_source_as_of", "source_id", "as_of"),
+        Index("ix_estimates_as_of", "as_of"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    low: Mapped[int | None] = mapped_column(BigInteger)
+    high: Mapped[int | None] = mapped_column(BigInteger)
+    best: Mapped[int | None] = mapped_column(BigInteger)
+    qualifier: Mapped[str] = mapped_column(String(20))
+    # Dates are kept with their precision: "2025-01" is stored as 2025-01-01 + "month".
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    as_of_precision: Mapped[str | None] = mapped_column(String(5))
+    stated_on: Mapped[dt.date | None] = mapped_column(Date)
+    stated_on_precision: Mapped[str | None] = mapped_column(String(5))
+    claimant: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    measure: Mapped[Measure] = relationship(lazy="raise_on_sql")
+    source: Mapped[Source] = relationship(lazy="raise_on_sql")
+    citations: Mapped[list[Citation]] = relationship(
+        back_populates="estimate",
+        lazy="raise",
+        order_by="Citation.position, Citation.id",
+        cascade="all, delete-orphan",
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="estimate", lazy="raise", order_by="Revision.number"
+    )
+    created_by: Mapped[User | None] = relationship(
+        foreign_keys=[created_by_id], lazy="raise_on_sql"
+    )
+    updated_by: Mapped[User | None] = relationship(
+        foreign_keys=[updated_by_id], lazy="raise_on_sql"
+    )
+
+    # UPDATE … WHERE version = :old, so two writers racing past the service check still
+    # cannot both win.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Citation(Base):
+    __tablename__ = "citations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    estimate_id: Mapped[int] = mapped_column(ForeignKey("estimates.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    publication: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    quote: Mapped[str] = mapped_column(Text, default="")
+    quote_translation: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(20), default="")
+    retrieved_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    estimate: Mapped[Estimate] = relationship(back_populates="citations", lazy="raise_on_sql")
+
+
+class Revision(Base):
+    """One change to an estimate, with full snapshots so any state can be shown or restored."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("estimate_id", "number", name="uq_revisions_estimate_number"),
+        CheckConstraint(_one_of("action", ACTIONS), name="action"),
+        Index("ix_revisions_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    estimate_id: Mapped[int] = mapped_column(ForeignKey("estimates.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    estimate: Mapped[Estimate] = relationship(back_populates="revisions", lazy="raise_on_sql")
+    user: Mapped[User | None] = relationship(lazy="raise_on_sql")

@@ -1,0 +1,1 @@
+"""Domain logic and every query. Services take a Session, flush, never commit."""
