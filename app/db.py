@@ -30,6 +30,8 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # Sessions may cross threads (a threadpool serves sync routes); SQLite must allow it.
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, echo=echo, **kwargs)
         _configure_sqlite(engine)
         return engine

@@ -36,6 +36,7 @@ ACTIONS = ("create", "edit", "retract", "restore", "revert")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
+    # Callers guard NULL themselves where it matters: NULL IN (…) is NULL, which a CHECK passes.
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
@@ -152,12 +153,14 @@ class Estimate(Base):
         CheckConstraint(_one_of("status", STATUSES), name="status"),
         CheckConstraint(
             "(as_of IS NULL AND as_of_precision IS NULL) OR "
-            f"(as_of IS NOT NULL AND {_one_of('as_of_precision', PRECISIONS)})",
+            "(as_of IS NOT NULL AND as_of_precision IS NOT NULL AND "
+            f"{_one_of('as_of_precision', PRECISIONS)})",
             name="as_of_precision",
         ),
         CheckConstraint(
             "(stated_on IS NULL AND stated_on_precision IS NULL) OR "
-            f"(stated_on IS NOT NULL AND {_one_of('stated_on_precision', PRECISIONS)})",
+            "(stated_on IS NOT NULL AND stated_on_precision IS NOT NULL AND "
+            f"{_one_of('stated_on_precision', PRECISIONS)})",
             name="stated_on_precision",
         ),
         CheckConstraint("version >= 1", name="version_positive"),

@@ -90,10 +90,12 @@ class EstimateValues(StrictModel):
     high: Count | None = None
     best: Count | None = None
     qualifier: Qualifier | None = Field(
-        None, description="Inferred from low/high when omitted (exact, between, at_least, up_to)."
+        default=None,
+        description="Inferred when omitted: low alone or low = high is exact, low < high is "
+        "between, high alone is up_to.",
     )
     figure: Short | None = Field(
-        None, description="The figure as written, e.g. 'about 1,200' or '10.000–12.000'; "
+        default=None, description="The figure as written, e.g. 'about 1,200' or '10.000–12.000'; "
         "parsed into low/high/qualifier. Give either this or low/high."
     )
     as_of: PartialDateText | None = None
@@ -111,7 +113,7 @@ class EstimateCreate(EstimateValues):
 
 
 class EstimatePatch(StrictModel):
-    version: int | None = Field(None, ge=1, le=2**31 - 1,
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1,
                                 description="The version this edit is based on (or If-Match).")
     low: Count | None = None
     high: Count | None = None
@@ -122,12 +124,12 @@ class EstimatePatch(StrictModel):
     stated_on: PartialDateText | None = None
     claimant: Short | None = None
     notes: Long | None = None
-    citations: list[CitationIn] | None = Field(None, min_length=1, max_length=20)
+    citations: list[CitationIn] | None = Field(default=None, min_length=1, max_length=20)
     comment: Short = ""
 
 
 class StatusChange(StrictModel):
-    version: int | None = Field(None, ge=1, le=2**31 - 1)
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
     reason: Reason
 
 

@@ -59,6 +59,9 @@ def resolve_figure(
         qualifier = qualifier if qualifier not in (None, "") else parsed.qualifier
     if low is None and high is None:
         raise ValidationFailed({"low": "Give at least a low or a high figure."})
+    if not qualifier and high is None:
+        # A lone number in a spreadsheet cell is a point figure; "at least" must be said.
+        high = low
     qualifier = qualifier or _infer_qualifier(low, high)
     check_figure(low, high, best, qualifier)
     return Figure(low, high, best, qualifier)
@@ -241,7 +244,6 @@ def create_estimate(
     )
     _set_dates(estimate, data.as_of, data.stated_on)
     estimate.citations = [_citation(c, i) for i, c in enumerate(data.citations)]
-    estimate.revisions = []
     session.add(estimate)
     session.flush()
     _add_revision(session, estimate, "create", None, user, comment if comment is not None
@@ -259,8 +261,12 @@ def _load(session: Session, estimate_id: int, *, revisions: bool = False) -> Est
     ]
     if revisions:
         options.append(selectinload(Estimate.revisions).joinedload(Revision.user))
+    # populate_existing: a write earlier in this request may have left stale collections.
     estimate = session.scalars(
-        select(Estimate).where(Estimate.id == estimate_id).options(*options)
+        select(Estimate)
+        .where(Estimate.id == estimate_id)
+        .options(*options)
+        .execution_options(populate_existing=True)
     ).one_or_none()
     if estimate is None:
         raise NotFound(f"No estimate {estimate_id}.")
@@ -388,7 +394,7 @@ def set_status(
 
 # ---- queries -----------------------------------------------------------------------------
 
-def _with_context(stmt: Select[tuple[Estimate]]) -> Select[tuple[Estimate]]:
+def _with_context(stmt: Select[Any]) -> Select[Any]:
     return stmt.options(
         joinedload(Estimate.measure).joinedload(Measure.topic),
         joinedload(Estimate.source),

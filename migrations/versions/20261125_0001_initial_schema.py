@@ -116,11 +116,11 @@ def upgrade() -> None:
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
-            "(as_of IS NULL AND as_of_precision IS NULL) OR (as_of IS NOT NULL AND as_of_precision IN ('day', 'month', 'year'))",
+            "(as_of IS NULL AND as_of_precision IS NULL) OR (as_of IS NOT NULL AND as_of_precision IS NOT NULL AND as_of_precision IN ('day', 'month', 'year'))",
             name=op.f("ck_estimates_as_of_precision"),
         ),
         sa.CheckConstraint(
-            "(stated_on IS NULL AND stated_on_precision IS NULL) OR (stated_on IS NOT NULL AND stated_on_precision IN ('day', 'month', 'year'))",
+            "(stated_on IS NULL AND stated_on_precision IS NULL) OR (stated_on IS NOT NULL AND stated_on_precision IS NOT NULL AND stated_on_precision IN ('day', 'month', 'year'))",
             name=op.f("ck_estimates_stated_on_precision"),
         ),
         sa.CheckConstraint(

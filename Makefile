@@ -1,0 +1,66 @@
+# Reckon — two commands: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev db demo serve lint services browsers bench clean
+
+run: install db demo serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+db: install
+	$(BIN)/reckon db upgrade
+
+demo: db
+	$(BIN)/reckon demo
+
+serve: install
+	$(BIN)/reckon serve --host $(HOST) --port $(PORT)
+
+# PostgreSQL for the database tests; start the local cluster if it is installed and down.
+services:
+	@if command -v pg_lsclusters >/dev/null; then \
+	  pg_lsclusters -h | grep -q online || \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	fi
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here),
+# and axe-core from npm, pinned in package-lock.json.
+browsers:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "Install Chromium: sudo apt-get install chromium" >&2; fi; \
+	fi
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then npm ci --no-audit --no-fund --silent; fi
+
+lint: install-dev
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/mypy
+
+test: install-dev services browsers lint
+	$(BIN)/pytest
+
+bench: install-dev
+	$(BIN)/python bench/bench_pages.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache
