@@ -12,7 +12,7 @@ from app import schemas as s
 from app.auth import CurrentEditor
 from app.db import SessionDep
 from app.errors import ValidationFailed
-from app.services import catalog, estimates
+from app.services import catalog, comparison, estimates
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -41,20 +41,36 @@ def list_topics(session: SessionDep) -> list[s.TopicSummary]:
 
 
 @router.get("/topics/{slug}", response_model=s.TopicDetail)
-def get_topic(slug: str, session: SessionDep) -> s.TopicDetail:
-    topic = catalog.get_topic(session, slug)
-    latest = estimates.latest_estimates(session, topic.id)
+def get_topic(
+    slug: str,
+    session: SessionDep,
+    as_of: Annotated[dt.date | None, Query(description="The comparison as it stood then.")] = None,
+) -> s.TopicDetail:
+    view = comparison.topic_view(session, slug, as_of)
     return s.TopicDetail(
-        slug=topic.slug,
-        title=topic.title,
-        summary=topic.summary,
+        slug=view.topic.slug,
+        title=view.topic.title,
+        summary=view.topic.summary,
+        as_of=as_of,
         measures=[
             s.MeasureComparison(
-                **s.MeasureOut.model_validate(m).model_dump(),
-                latest=[s.estimate_out(e) for e in latest if e.measure_id == m.id],
+                **s.MeasureOut.model_validate(m.measure).model_dump(),
+                latest=[s.comparison_entry(e) for e in m.latest],
+                estimates=[s.comparison_entry(e) for e in m.entries],
             )
-            for m in topic.measures
+            for m in view.measures
         ],
+    )
+
+
+@router.get("/search", response_model=s.SearchResults)
+def search(session: SessionDep,
+           q: Annotated[str, Query(max_length=100)] = "") -> s.SearchResults:
+    topics, sources = comparison.search(session, q)
+    return s.SearchResults(
+        query=q,
+        topics=[s.TopicSummary.model_validate(t) for t in topics],
+        sources=[s.SourceOut.model_validate(x) for x in sources],
     )
 
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class DomainError(Exception):
@@ -63,19 +64,43 @@ class Conflict(DomainError):
         return {"msg": self.message, "current_version": self.current_version}
 
 
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and request.url.path != "/openapi.json"
+
+
+def _html_error(request: Request, status: int, message: str) -> Response:
+    from app.pages import templates  # the pages module imports this one
+
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+
+
 def register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if _wants_html(request):
+            return _html_error(request, exc.status_code, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         # The offending input is left out: it may be NaN or Infinity, which JSON cannot carry.
         errors = [
             {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
         ]
+        if _wants_html(request):
+            where = ", ".join(f"{e['loc'][-1]}: {e['msg']}" for e in errors)
+            return _html_error(request, 422, f"The address has a mistake ({where}).")
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_html(request) and exc.status_code == 404:
+            return _html_error(request, 404, "There is no page at this address.")
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(IntegrityError)
     @app.exception_handler(DataError)

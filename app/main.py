@@ -7,13 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import api
-from app.config import Settings, get_settings
+from app import api, pages
+from app.config import PROJECT_DIR, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import register_error_handlers
+from app.security import SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -38,6 +40,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.sessionmaker = make_sessionmaker(engine)
     register_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["ops"], responses={503: {"description": "Database down"}})
     def healthz() -> JSONResponse:

@@ -244,10 +244,30 @@ class EstimatePage(BaseModel):
     items: list[EstimateOut]
 
 
+class ComparisonEntry(BaseModel):
+    """A source's latest figure for a measure: a stored estimate or a derived sum."""
+
+    estimate_id: int | None = Field(description="None for a derived figure.")
+    source: SourceRef
+    low: int | None
+    high: int | None
+    best: int | None
+    qualifier: str
+    figure: str
+    as_of: str | None
+    stated_on: str | None
+    claimant: str
+    derived: bool
+    derived_label: str = Field(description="e.g. 'derived: killed + wounded'")
+    derived_from: list[int] = Field(description="Ids of the estimates summed.")
+    citations: list[CitationOut]
+
+
 class MeasureComparison(MeasureOut):
-    latest: list[EstimateOut] = Field(
-        description="Each source's latest active estimate of this measure."
+    latest: list[ComparisonEntry] = Field(
+        description="Each source's latest active figure for this measure, derived sums included."
     )
+    estimates: list[ComparisonEntry] = Field(description="All figures shown in the table.")
 
 
 class TopicSummary(OrmModel):
@@ -261,7 +281,14 @@ class TopicDetail(BaseModel):
     slug: str
     title: str
     summary: str
+    as_of: dt.date | None = Field(description="The date the comparison is shown as of.")
     measures: list[MeasureComparison]
+
+
+class SearchResults(BaseModel):
+    query: str
+    topics: list[TopicSummary]
+    sources: list[SourceOut]
 
 
 class SourceDetail(SourceOut):
@@ -313,5 +340,27 @@ def estimate_detail(e: Any) -> EstimateDetail:
                 after=r.after,
             )
             for r in e.revisions
+        ],
+    )
+
+
+def comparison_entry(e: Any) -> ComparisonEntry:
+    return ComparisonEntry(
+        estimate_id=e.estimate_id,
+        source=SourceRef.model_validate(e.source),
+        low=e.low,
+        high=e.high,
+        best=e.best,
+        qualifier=e.qualifier,
+        figure=e.figure,
+        as_of=e.as_of.iso() if e.as_of else None,
+        stated_on=e.stated_on.iso() if e.stated_on else None,
+        claimant=e.claimant,
+        derived=e.derived,
+        derived_label=e.derived_label,
+        derived_from=[p.estimate_id for p in e.derived_from],
+        citations=[
+            CitationOut.model_validate(c) if not isinstance(c, dict) else CitationOut(**c)
+            for c in e.citations
         ],
     )

@@ -444,8 +444,9 @@ def list_estimates(
     return sorted(items, key=lambda e: order.get(e.id, 0)), total
 
 
-def latest_estimates(session: Session, topic_id: int) -> list[Estimate]:
-    """Each source's latest active estimate for every measure of the topic (one query + loads)."""
+def latest_estimates(session: Session, topic_id: int | None) -> list[Estimate]:
+    """Each source's latest active estimate for every measure of the topic (of all topics when
+    topic_id is None), ranked in SQL."""
     rank = (
         func.row_number()
         .over(
@@ -461,10 +462,12 @@ def latest_estimates(session: Session, topic_id: int) -> list[Estimate]:
     ranked = (
         select(Estimate.id, rank)
         .join(Measure, Estimate.measure_id == Measure.id)
-        .where(Measure.topic_id == topic_id, Estimate.status == "active")
-        .subquery()
+        .where(Estimate.status == "active")
     )
-    latest_ids = select(ranked.c.id).where(ranked.c.rank == 1)
+    if topic_id is not None:
+        ranked = ranked.where(Measure.topic_id == topic_id)
+    ranked_sq = ranked.subquery()
+    latest_ids = select(ranked_sq.c.id).where(ranked_sq.c.rank == 1)
     return list(
         session.scalars(_with_context(select(Estimate).where(Estimate.id.in_(latest_ids))))
     )

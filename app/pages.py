@@ -1,0 +1,236 @@
+"""Reader pages, rendered on the server; each names its JSON twin in /api."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.orm import Session
+
+from app import charts, figures
+from app.config import PROJECT_DIR
+from app.db import SessionDep
+from app.errors import NotFound
+from app.services import catalog, comparison, estimates, freshness
+from app.services.comparison import Entry, MeasureView, TopicView
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES_DIR: Path = PROJECT_DIR / "templates"
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,  # every template, .svg.j2 included: user text is escaped in SVG too
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["number"] = figures.format_number
+_env.filters["figure"] = lambda e: figures.format_figure(e.low, e.high, e.qualifier, e.best)
+_env.filters["kind"] = lambda kind: charts.KIND_LABELS.get(kind, kind)
+_env.filters["partial"] = lambda v, p: figures.PartialDate(v, p).label() if v and p else "undated"
+templates = Jinja2Templates(env=_env)
+
+AsOf = Query(None, description="Show the comparison as it stood on this date (YYYY-MM-DD).")
+
+
+# ---- caching -----------------------------------------------------------------------------
+
+def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bool:
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        return etag in [m.strip() for m in match.split(",")] or match.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            return last_modified <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def cached(request: Request, session: Session, render: Any, *parts: str) -> Response:
+    """Answer 304 when the client's copy is current; otherwise render with validators."""
+    stamp, last_modified = freshness.data_stamp(session)
+    etag = freshness.etag_for(stamp, str(request.url.path), str(request.url.query), *parts)
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Cache-Control": "public, max-age=0, must-revalidate",
+    }
+    if _not_modified(request, etag, last_modified):
+        return Response(status_code=304, headers=headers)
+    response: Response = render()
+    response.headers.update(headers)
+    return response
+
+
+# ---- chart models from comparison entries -------------------------------------------------
+
+def _range_input(request: Request, entry: Entry) -> charts.RangeInput:
+    href = (
+        str(request.url_for("estimate_page", estimate_id=entry.estimate_id))
+        if entry.estimate_id
+        else str(request.url_for("estimate_page", estimate_id=entry.derived_from[0].estimate_id))
+    )
+    return charts.RangeInput(
+        label=entry.source.name,
+        low=entry.low,
+        high=entry.high,
+        best=entry.best,
+        qualifier=entry.qualifier,
+        value_label=entry.figure,
+        date_label=entry.date_label,
+        kind=entry.source.kind,
+        party_to_conflict=entry.source.party_to_conflict,
+        derived=entry.derived,
+        key=entry.source.slug,
+        href=href,
+    )
+
+
+def range_chart(
+    request: Request, view: MeasureView, colors: dict[str, str], width: int = 720
+) -> charts.RangeChart:
+    return charts.range_chart(
+        [_range_input(request, e) for e in view.latest],
+        width=width, unit=view.measure.unit, colors=colors,
+    )
+
+
+def timeline_chart(
+    request: Request, view: MeasureView, colors: dict[str, str]
+) -> charts.TimelineChart:
+    series: dict[str, list[charts.TimelinePoint]] = {}
+    names: dict[str, str] = {}
+    for entry in sorted(view.entries, key=Entry.sort_key):
+        if entry.as_of is None:
+            continue
+        names[entry.source.slug] = entry.source.name
+        series.setdefault(entry.source.slug, []).append(charts.TimelinePoint(
+            when=entry.as_of.value, low=entry.low, high=entry.high,
+            value_label=entry.figure, date_label=entry.date_label,
+            href=str(request.url_for("estimate_page", estimate_id=entry.estimate_id)),
+        ))
+    return charts.timeline_chart(
+        [charts.TimelineSeries(label=names[k], key=k, points=v) for k, v in series.items()],
+        unit=view.measure.unit, colors=colors,
+    )
+
+
+def _measure_panels(request: Request, view: TopicView) -> list[dict[str, Any]]:
+    colors = charts.assign_colors(view.source_keys + sorted(
+        {e.source.slug for m in view.measures for e in m.latest}))
+    return [
+        {
+            "view": m,
+            "chart": range_chart(request, m, colors),
+            "timeline": timeline_chart(request, m, colors),
+            "undated": sum(1 for e in m.entries if e.as_of is None),
+        }
+        for m in view.measures
+    ]
+
+
+# ---- pages -------------------------------------------------------------------------------
+
+def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context)
+
+
+@router.get("/", response_class=HTMLResponse, name="home")
+def home(request: Request, session: SessionDep,
+         q: str = Query("", max_length=100)) -> Response:
+    def render() -> Response:
+        topics = comparison.home_view(session)
+        colors = charts.assign_colors(sorted(
+            {e.source.slug for t in topics for m in t.measures for e in m.latest}))
+        cards = [
+            {"view": t, "charts": [(m, range_chart(request, m, colors, width=560))
+                                   for m in t.measures if m.latest]}
+            for t in topics
+        ]
+        found = comparison.search(session, q) if q.strip() else None
+        return _page(request, "home.html", cards=cards, q=q, found=found,
+                     json_url=request.url_for("list_topics"))
+
+    return cached(request, session, render)
+
+
+@router.get("/topics/{slug}", response_class=HTMLResponse, name="topic_page")
+def topic_page(request: Request, slug: str, session: SessionDep,
+               as_of: dt.date | None = AsOf) -> Response:
+    def render() -> Response:
+        view = comparison.topic_view(session, slug, as_of)
+        json_url = request.url_for("get_topic", slug=slug)
+        here = request.url_for("topic_page", slug=slug)
+        if as_of:
+            json_url = json_url.include_query_params(as_of=as_of.isoformat())
+        return _page(
+            request, "topic.html", view=view, panels=_measure_panels(request, view),
+            json_url=json_url, today=dt.date.today(),
+            permalink=here.include_query_params(
+                as_of=(as_of or dt.date.today()).isoformat()),
+            current_url=here,
+        )
+
+    return cached(request, session, render)
+
+
+@router.get("/sources/{slug}", response_class=HTMLResponse, name="source_page")
+def source_page(request: Request, slug: str, session: SessionDep) -> Response:
+    def render() -> Response:
+        source = catalog.get_source(session, slug)
+        return _page(request, "source.html", source=source,
+                     estimates=estimates.source_estimates(session, source.id),
+                     json_url=request.url_for("get_source", slug=slug))
+
+    return cached(request, session, render)
+
+
+@router.get("/estimates/{estimate_id}", response_class=HTMLResponse, name="estimate_page")
+def estimate_page(request: Request, estimate_id: int, session: SessionDep) -> Response:
+    def render() -> Response:
+        if not 1 <= estimate_id <= estimates.MAX_ID:
+            raise NotFound(f"No estimate {estimate_id}.")
+        estimate = estimates.get_estimate(session, estimate_id)
+        return _page(request, "estimate.html", e=estimate,
+                     json_url=request.url_for("get_estimate", estimate_id=estimate_id))
+
+    return cached(request, session, render)
+
+
+def _embed_context(request: Request, session: Session, slug: str,
+                   measure: str) -> dict[str, Any]:
+    view = comparison.topic_view(session, slug)
+    panel = next((p for p in _measure_panels(request, view)
+                  if p["view"].measure.slug == measure), None)
+    if panel is None:
+        raise NotFound(f"Topic '{slug}' has no measure '{measure}'.")
+    return {"topic": view.topic, "panel": panel,
+            "topic_url": request.url_for("topic_page", slug=slug),
+            "generated": dt.date.today()}
+
+
+@router.get("/embed/topics/{slug}/{measure}.svg", name="embed_svg")
+def embed_svg(request: Request, slug: str, measure: str, session: SessionDep) -> Response:
+    def render() -> Response:
+        context = _embed_context(request, session, slug, measure)
+        return templates.TemplateResponse(request, "embed/chart.svg.j2", context,
+                                          media_type="image/svg+xml")
+
+    return cached(request, session, render)
+
+
+@router.get("/embed/topics/{slug}/{measure}", response_class=HTMLResponse, name="embed_page")
+def embed_page(request: Request, slug: str, measure: str, session: SessionDep) -> Response:
+    def render() -> Response:
+        context = _embed_context(request, session, slug, measure)
+        return _page(request, "embed/chart.html", **context)
+
+    return cached(request, session, render)
