@@ -62,12 +62,17 @@ def test_killed_returns_nis_300_with_german_quote(client: TestClient) -> None:
 @pytest.mark.usefixtures("demo")
 def test_topic_detail_has_each_sources_latest_per_measure(client: TestClient) -> None:
     body = client.get(f"/api/topics/{TOPIC}").json()
-    latest = {m["slug"]: {(e["source"]["slug"], e["figure"]) for e in m["latest"]}
+    latest = {m["slug"]: {(e["source"]["slug"], e["figure"], e["derived"]) for e in m["latest"]}
               for m in body["measures"]}
-    assert latest["casualties"] == {("volodymyr-zelensky", "4,000"),
-                                    ("us-officials", "about 1,200")}
-    assert latest["deployed"] == {("south-korea-nis", "about 10,000–12,000"),
-                                  ("south-korean-media", "1,000–3,000")}
+    assert latest["casualties"] == {("volodymyr-zelensky", "4,000", False),
+                                    ("us-officials", "about 1,200", False),
+                                    ("south-korea-nis", "about 3,000", True)}
+    assert latest["deployed"] == {("south-korea-nis", "about 10,000–12,000", False),
+                                  ("south-korean-media", "1,000–3,000", False)}
+    derived = next(e for e in body["measures"][3]["latest"] if e["derived"])
+    assert derived["derived_label"] == "derived: killed + wounded"
+    assert (derived["low"], derived["high"], derived["estimate_id"]) == (3000, 3000, None)
+    assert len(derived["derived_from"]) == 2
 
 
 def test_latest_is_the_newest_revision_of_a_source(client: TestClient, session: Session) -> None:
@@ -280,7 +285,7 @@ def test_retract_and_restore(client: TestClient, session: Session,
                             json={"version": 1, "reason": "misattributed"})
     assert retracted.status_code == 200 and retracted.json()["status"] == "retracted"
     latest = client.get(f"/api/topics/{TOPIC}").json()["measures"][3]["latest"]
-    assert "volodymyr-zelensky" not in {e["source"]["slug"] for e in latest}
+    assert {e["source"]["slug"] for e in latest} == {"us-officials", "south-korea-nis"}
     assert client.get(f"/api/estimates/{eid}").status_code == 200  # never deleted
     again = client.post(f"/api/estimates/{eid}/retract", headers=auth,
                         json={"version": 2, "reason": "again"})

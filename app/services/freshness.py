@@ -37,7 +37,7 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
     # Aggregates bypass the column type, so SQLite hands back text and naive values.
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def etag_for(stamp: str, *parts: str) -> str:
