@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, status
 
 from app import schemas as s
-from app.auth import CurrentEditor
+from app.auth import CurrentAdmin, CurrentEditor
 from app.db import SessionDep
 from app.errors import ValidationFailed
-from app.services import catalog, comparison, estimates
+from app.services import catalog, comparison, estimates, users
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -185,3 +185,50 @@ def restore_estimate(
     editor: CurrentEditor, if_match: IfMatch = None,
 ) -> s.EstimateDetail:
     return _status_change(session, estimate_id, "active", body, editor, if_match)
+
+
+@router.post("/estimates/{estimate_id}/revert", response_model=s.EstimateDetail)
+def revert_estimate(
+    estimate_id: EstimateId, body: s.RevertIn, session: SessionDep, editor: CurrentEditor,
+    if_match: IfMatch = None,
+) -> s.EstimateDetail:
+    version = body.version if body.version is not None else _if_match_version(if_match)
+    estimates.revert_estimate(session, estimate_id, body.revision, editor, version=version,
+                              comment=body.comment)
+    return s.estimate_detail(estimates.get_estimate(session, estimate_id))
+
+
+# ---- activity and users ------------------------------------------------------------------
+
+@router.get("/changes", response_model=s.ChangePage)
+def list_changes(
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> s.ChangePage:
+    items, total = estimates.recent_revisions(session, page=page, per_page=per_page)
+    return s.ChangePage(total=total, page=page, per_page=per_page,
+                        items=[s.change_out(r) for r in items])
+
+
+@router.get("/users", response_model=list[s.UserOut])
+def list_users(session: SessionDep, admin: CurrentAdmin) -> list[s.UserOut]:
+    return [s.UserOut.model_validate(u) for u in users.list_users(session)]
+
+
+@router.post("/users", response_model=s.UserOut, status_code=status.HTTP_201_CREATED)
+def create_user(data: s.UserCreate, session: SessionDep, admin: CurrentAdmin) -> s.UserOut:
+    user = users.create_user(session, data.email, data.password, role=data.role,
+                             display_name=data.display_name)
+    return s.UserOut.model_validate(user)
+
+
+@router.patch("/users/{user_id}", response_model=s.UserOut)
+def update_user(
+    user_id: Annotated[int, Path(ge=1, le=estimates.MAX_ID)], data: s.UserPatch,
+    session: SessionDep, admin: CurrentAdmin,
+) -> s.UserOut:
+    user = users.get_user(session, user_id)
+    return s.UserOut.model_validate(
+        users.update_user(session, user, admin, role=data.role, active=data.active)
+    )

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -71,14 +71,21 @@ def _wants_html(request: Request) -> bool:
 def _html_error(request: Request, status: int, message: str) -> Response:
     from app.pages import templates  # the pages module imports this one
 
-    return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
-    )
+    context = {"status": status, "message": message,
+               "visitor": getattr(request.state, "visitor", None)}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 def register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        location = getattr(exc, "location", None)
+        if location and _wants_html(request):
+            return RedirectResponse(location, status_code=303)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None and not _wants_html(request):
+            return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
+                                headers={"Retry-After": str(retry_after)})
         if _wants_html(request):
             return _html_error(request, exc.status_code, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None

@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import api, pages
+from app import api, editing, pages
+from app.auth import CrossSiteGuard
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import register_error_handlers
@@ -40,8 +41,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.sessionmaker = make_sessionmaker(engine)
     register_error_handlers(app)
     app.include_router(api.router)
+    # Before the reader pages: /estimates/new must not be read as /estimates/{id}.
+    app.include_router(editing.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
+    app.add_middleware(CrossSiteGuard)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["ops"], responses={503: {"description": "Database down"}})

@@ -253,3 +253,28 @@ class Revision(Base):
 
     estimate: Mapped[Estimate] = relationship(back_populates="revisions", lazy="raise_on_sql")
     user: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class LoginSession(Base):
+    """A signed-in browser. The cookie holds a random id; only its SHA-256 is stored, so a
+    database leak does not hand out sessions. Deleting the row ends the session at once."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per account or per client address, for growing delays."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

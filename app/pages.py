@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
 from app import charts, figures
+from app.auth import Visitor, VisitorDep
 from app.config import PROJECT_DIR
 from app.db import SessionDep
 from app.errors import NotFound
@@ -33,6 +34,9 @@ _env = Environment(
 _env.filters["number"] = figures.format_number
 _env.filters["figure"] = lambda e: figures.format_figure(e.low, e.high, e.qualifier, e.best)
 _env.filters["kind"] = lambda kind: charts.KIND_LABELS.get(kind, kind)
+_env.filters["figure_of"] = lambda snap: figures.format_figure(
+    snap["low"], snap["high"], snap["qualifier"], snap.get("best")
+)
 _env.filters["partial"] = lambda v, p: figures.PartialDate(v, p).label() if v and p else "undated"
 templates = Jinja2Templates(env=_env)
 
@@ -57,11 +61,17 @@ def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bo
 def cached(request: Request, session: Session, render: Any, *parts: str) -> Response:
     """Answer 304 when the client's copy is current; otherwise render with validators."""
     stamp, last_modified = freshness.data_stamp(session)
+    visitor: Visitor | None = getattr(request.state, "visitor", None)
+    user = visitor.user if visitor else None
+    if user is not None:
+        # Editors see their own controls and CSRF token: never share their copy.
+        parts = (*parts, str(user.id), user.role, visitor.csrf_token if visitor else "")
     etag = freshness.etag_for(stamp, str(request.url.path), str(request.url.query), *parts)
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(last_modified, usegmt=True),
-        "Cache-Control": "public, max-age=0, must-revalidate",
+        "Cache-Control": "private, no-cache" if user else "public, max-age=0, must-revalidate",
+        "Vary": "Cookie",
     }
     if _not_modified(request, etag, last_modified):
         return Response(status_code=304, headers=headers)
@@ -139,12 +149,17 @@ def _measure_panels(request: Request, view: TopicView) -> list[dict[str, Any]]:
 
 # ---- pages -------------------------------------------------------------------------------
 
-def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context)
+def render_page(request: Request, name: str, status_code: int = 200,
+                **context: Any) -> HTMLResponse:
+    context.setdefault("visitor", getattr(request.state, "visitor", None))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+_page = render_page
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
-def home(request: Request, session: SessionDep,
+def home(request: Request, session: SessionDep, visitor: VisitorDep,
          q: str = Query("", max_length=100)) -> Response:
     def render() -> Response:
         topics = comparison.home_view(session)
@@ -163,7 +178,7 @@ def home(request: Request, session: SessionDep,
 
 
 @router.get("/topics/{slug}", response_class=HTMLResponse, name="topic_page")
-def topic_page(request: Request, slug: str, session: SessionDep,
+def topic_page(request: Request, slug: str, session: SessionDep, visitor: VisitorDep,
                as_of: dt.date | None = AsOf) -> Response:
     def render() -> Response:
         view = comparison.topic_view(session, slug, as_of)
@@ -183,7 +198,9 @@ def topic_page(request: Request, slug: str, session: SessionDep,
 
 
 @router.get("/sources/{slug}", response_class=HTMLResponse, name="source_page")
-def source_page(request: Request, slug: str, session: SessionDep) -> Response:
+def source_page(
+    request: Request, slug: str, session: SessionDep, visitor: VisitorDep
+) -> Response:
     def render() -> Response:
         source = catalog.get_source(session, slug)
         return _page(request, "source.html", source=source,
@@ -194,7 +211,9 @@ def source_page(request: Request, slug: str, session: SessionDep) -> Response:
 
 
 @router.get("/estimates/{estimate_id}", response_class=HTMLResponse, name="estimate_page")
-def estimate_page(request: Request, estimate_id: int, session: SessionDep) -> Response:
+def estimate_page(
+    request: Request, estimate_id: int, session: SessionDep, visitor: VisitorDep
+) -> Response:
     def render() -> Response:
         if not 1 <= estimate_id <= estimates.MAX_ID:
             raise NotFound(f"No estimate {estimate_id}.")

@@ -364,3 +364,61 @@ def comparison_entry(e: Any) -> ComparisonEntry:
             for c in e.citations
         ],
     )
+
+
+class RevertIn(StrictModel):
+    revision: int = Field(ge=1, le=2**31 - 1, description="The revision whose values to restore.")
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    comment: Short = ""
+
+
+class ChangeOut(BaseModel):
+    estimate_id: int
+    number: int
+    action: str
+    user: str | None
+    created_at: dt.datetime
+    comment: str
+    topic: str
+    measure: str
+    source: str
+    figure: str
+
+
+class ChangePage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[ChangeOut]
+
+
+class UserOut(OrmModel):
+    id: int
+    email: str
+    display_name: str
+    role: str
+    active: bool
+
+
+class UserCreate(StrictModel):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)]
+    display_name: Short = ""
+    role: Literal["editor", "admin"] = "editor"
+    password: Annotated[str, StringConstraints(max_length=1000)]
+
+
+class UserPatch(StrictModel):
+    role: Literal["editor", "admin"] | None = None
+    active: bool | None = None
+
+
+def change_out(r: Any) -> ChangeOut:
+    after = r.after
+    return ChangeOut(
+        estimate_id=r.estimate_id, number=r.number, action=r.action,
+        user=r.user.display_name if r.user else None, created_at=r.created_at,
+        comment=r.comment, topic=r.estimate.measure.topic.slug, measure=r.estimate.measure.slug,
+        source=r.estimate.source.slug,
+        figure=figures.format_figure(after["low"], after["high"], after["qualifier"],
+                                     after.get("best")),
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import figures
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.models import Citation, Estimate, Measure, Revision, Source, Topic, User, utcnow
 from app.schemas import CitationIn, EstimateCreate, EstimatePatch, partial_iso
 
@@ -123,7 +123,7 @@ def _set_dates(estimate: Estimate, as_of: str | None, stated_on: str | None) -> 
     )
 
 
-def _citation(data: CitationIn | dict[str, Any], position: int) -> Citation:
+def new_citation(data: CitationIn | dict[str, Any], position: int) -> Citation:
     values = data.model_dump() if isinstance(data, CitationIn) else dict(data)
     for key in ("published_on", "retrieved_on"):
         if isinstance(values.get(key), str):
@@ -243,7 +243,7 @@ def create_estimate(
         updated_by_id=user.id if user else None,
     )
     _set_dates(estimate, data.as_of, data.stated_on)
-    estimate.citations = [_citation(c, i) for i, c in enumerate(data.citations)]
+    estimate.citations = [new_citation(c, i) for i, c in enumerate(data.citations)]
     session.add(estimate)
     session.flush()
     _add_revision(session, estimate, "create", None, user, comment if comment is not None
@@ -364,10 +364,10 @@ def _keep_qualifier(current: str, low: int | None, high: int | None) -> str | No
 def _replace_citations(estimate: Estimate, citations: Sequence[dict[str, Any]]) -> None:
     current = [citation_dict(c) for c in estimate.citations]
     wanted = [
-        citation_dict(_citation(c, i)) for i, c in enumerate(citations)
+        citation_dict(new_citation(c, i)) for i, c in enumerate(citations)
     ]
     if current != wanted:
-        estimate.citations = [_citation(c, i) for i, c in enumerate(citations)]
+        estimate.citations = [new_citation(c, i) for i, c in enumerate(citations)]
 
 
 def set_status(
@@ -483,3 +483,94 @@ def source_estimates(session: Session, source_id: int) -> list[Estimate]:
             )
         )
     )
+
+
+# ---- history -----------------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "low": "Low", "high": "High", "best": "Best", "qualifier": "Qualifier", "as_of": "As of",
+    "stated_on": "Stated on", "claimant": "Claimed by", "notes": "Notes", "status": "Status",
+    "citations": "Citations",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+
+def diff_snapshots(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
+    """Field-by-field differences between two states of an estimate."""
+    before = before or {}
+    return [
+        Change(name, label, before.get(name), after.get(name))
+        for name, label in FIELD_LABELS.items()
+        if before.get(name) != after.get(name)
+    ]
+
+
+def snapshot_at_version(session: Session, estimate_id: int, version: int) -> dict[str, Any] | None:
+    """The estimate as it was at `version`: each change bumps the version and adds a revision,
+    so version n is what revision n left behind."""
+    return session.scalar(
+        select(Revision.after).where(Revision.estimate_id == estimate_id,
+                                     Revision.number == version)
+    )
+
+
+def revert_estimate(
+    session: Session,
+    estimate_id: int,
+    number: int,
+    user: User,
+    *,
+    version: int | None,
+    comment: str = "",
+) -> Estimate:
+    estimate = _load(session, estimate_id, revisions=True)
+    _check_version(estimate, version)
+    target = next((r for r in estimate.revisions if r.number == number), None)
+    if target is None:
+        raise NotFound(f"Estimate {estimate_id} has no revision {number}.")
+    later = [r for r in estimate.revisions if r.number > number]
+    if user.role != "admin" and any(r.user_id != user.id for r in later):
+        raise PermissionDenied(
+            "Editors may only undo their own changes; ask an admin to revert others' changes."
+        )
+    snap = target.after
+    before = snapshot(estimate)
+    estimate.low, estimate.high, estimate.best = snap["low"], snap["high"], snap["best"]
+    estimate.qualifier = snap["qualifier"]
+    _set_dates(estimate, snap["as_of"], snap["stated_on"])
+    estimate.claimant, estimate.notes, estimate.status = (
+        snap["claimant"], snap["notes"], snap["status"]
+    )
+    _replace_citations(estimate, snap["citations"])
+    if snapshot(estimate) == before:
+        raise Conflict(f"Estimate {estimate_id} already has the values of revision {number}.",
+                       current_version=estimate.version)
+    _save(session, estimate, user)
+    _add_revision(session, estimate, "revert", before, user,
+                  comment or f"Reverted to revision {number}.")
+    return estimate
+
+
+def recent_revisions(
+    session: Session, *, page: int = 1, per_page: int = 50
+) -> tuple[list[Revision], int]:
+    total = session.scalar(select(func.count()).select_from(Revision)) or 0
+    rows = session.scalars(
+        select(Revision)
+        .options(
+            joinedload(Revision.user),
+            joinedload(Revision.estimate).joinedload(Estimate.measure).joinedload(Measure.topic),
+            joinedload(Revision.estimate).joinedload(Estimate.source),
+        )
+        .order_by(Revision.created_at.desc(), Revision.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).unique()
+    return list(rows), total

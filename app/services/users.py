@@ -8,11 +8,11 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.errors import NotFound, ValidationFailed
-from app.models import ApiToken, User, utcnow
+from app.models import ApiToken, LoginSession, User, utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 12
@@ -25,6 +25,13 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def verify_hash(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -109,3 +116,31 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     found.last_used_at = utcnow()
     return found.user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id) if 1 <= user_id <= 2**31 - 1 else None
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def update_user(session: Session, user: User, acting: User, *, role: str | None = None,
+                active: bool | None = None) -> User:
+    """Change a user's role or disable them; disabling ends their sessions at once."""
+    if user.id == acting.id and (active is False or role == "editor"):
+        raise ValidationFailed({"user": "You cannot disable or demote yourself."})
+    if role is not None:
+        if role not in ("editor", "admin"):
+            raise ValidationFailed({"role": "The role must be editor or admin."})
+        user.role = role
+    if active is not None:
+        user.active = active
+        if not active:
+            session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    session.flush()
+    return user
