@@ -79,13 +79,13 @@ KIND_LABELS: dict[str, str] = {
 
 # --- range chart layout (px) ---
 LABEL_WIDTH = 200  # source name + kind column
-RIGHT_PAD = 150  # value label + date column
+RIGHT_PAD = 170  # value label + date column ("about 10,000–12,000" fits)
 ROW_HEIGHT = 40
 TOP = 30  # tick labels above the plot
 BOTTOM = 40  # axis label below the plot
 # Below this the label columns give up space proportionally so the plot never vanishes.
 MIN_PLOT_WIDTH = 160
-TEXT_PAD = 8
+TEXT_PAD = 12  # clears a point marker (r=6) sitting on the plot edge
 BAR_HEIGHT = 10
 ARROW_SIZE = 8
 # Offsets of the two text lines in a row relative to its centre (name above, kind below).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -232,6 +233,8 @@ def _embed_context(request: Request, session: Session, slug: str,
     if panel is None:
         raise NotFound(f"Topic '{slug}' has no measure '{measure}'.")
     return {"topic": view.topic, "panel": panel,
+            # SVG text does not wrap by itself.
+            "subtitle_lines": textwrap.wrap(panel["chart"].sentence, 105),
             "topic_url": request.url_for("topic_page", slug=slug),
             "generated": dt.date.today()}
 

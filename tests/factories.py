@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -51,3 +52,21 @@ def estimate(session: Session, **values: Any) -> Estimate:
         **values,
     }
     return estimates.create_estimate(session, EstimateCreate(**data), None)
+
+
+def csrf_from(html_text: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html_text)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sign_in(client: Any, session: Session, *, role: str = "editor",
+            email: str | None = None) -> User:
+    """Sign in through the real form, as a browser would."""
+    account = user(session, role=role, email=email)
+    session.commit()
+    token = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"email": account.email, "password": PASSWORD,
+                                           "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return account

@@ -1,0 +1,184 @@
+"""Real-browser fixtures: the app served by uvicorn on a fresh SQLite file with the demo data
+(plus a source and estimate made of markup, to exercise escaping), headless Debian Chromium,
+and a second origin for framing tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from app.schemas import CitationIn, EstimateCreate, SourceCreate
+from app.services import catalog, estimates
+from tests import factories
+from tests.conftest import _migrate
+
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TOPIC = "north-korean-troops-in-russia"
+XSS_SLUG = "xss-source"
+XSS_NAME = '<script>alert(1)</script>"><svg onload=alert(1)>'
+XSS_QUOTE = "<img src=x onerror=alert(1)>"
+
+
+@dataclass(frozen=True)
+class LiveData:
+    url: str  # database URL
+    xss_estimate_id: int
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests"
+        if IN_CI:
+            pytest.fail(reason + " (CI=true: browser tests must run)", pytrace=False)
+        pytest.skip(reason)
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_data(tmp_path_factory: pytest.TempPathFactory) -> LiveData:
+    """A migrated SQLite file holding the demo data and one source made of markup."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'reckon.db'}"
+    _migrate(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            factories.load_demo(session)
+            catalog.create_source(session, SourceCreate(slug=XSS_SLUG, name=XSS_NAME))
+            estimate = estimates.create_estimate(
+                session,
+                EstimateCreate(
+                    topic=TOPIC, measure="killed", source=XSS_SLUG, low=500, high=800,
+                    as_of="2025-02", stated_on="2025-02",
+                    citations=[CitationIn(url="https://example.org/x", quote=XSS_QUOTE)],
+                ),
+                None,
+            )
+            session.commit()
+            estimate_id = estimate.id
+    finally:
+        engine.dispose()
+    return LiveData(url=url, xss_estimate_id=estimate_id)
+
+
+@pytest.fixture(scope="session")
+def xss_estimate_id(live_data: LiveData) -> int:
+    return live_data.xss_estimate_id
+
+
+def _listening_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def _wait_until_answering(url: str, alive: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError(f"the server for {url} stopped before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_data: LiveData) -> Iterator[str]:
+    """The app under uvicorn in a daemon thread; yields its base URL (no trailing slash)."""
+    settings = Settings(environment="test", database_url=live_data.url, secret_key="x" * 32)
+    app = create_app(settings)
+    sock = _listening_socket()  # bound here so no other process can take the port meanwhile
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="none",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="reckon-live-server", daemon=True
+    )
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_answering(f"{base}/healthz", thread.is_alive)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    """pytest-playwright passes this to every context, so pages can goto('/...')."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def other_origin(live_server: str) -> Iterator[str]:
+    """A second origin (another port) serving a page that frames Reckon pages."""
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Host</title></head>"
+        "<body><h1>Someone else's article</h1>"
+        f"<iframe id='embed' name='embed' title='embed' width='800' height='500' "
+        f"src='{live_server}/embed/topics/{TOPIC}/casualties'></iframe>"
+        f"<iframe id='topic' name='topic' title='topic' width='800' height='500' "
+        f"src='{live_server}/topics/{TOPIC}'></iframe>"
+        "</body></html>"
+    ).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, name="other-origin", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        _wait_until_answering(f"{base}/", thread.is_alive)
+        yield base
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)

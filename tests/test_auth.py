@@ -1,0 +1,216 @@
+"""Sign-in, sessions, throttling, CSRF and roles — on the real app and database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.models import Estimate, LoginSession, LoginThrottle, Revision, User
+from tests import factories
+from tests.factories import PASSWORD, csrf_from, sign_in
+
+TOPIC = "north-korean-troops-in-russia"
+
+
+def _login(client: TestClient, email: str, password: str) -> tuple[int, str]:
+    token = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"email": email, "password": password,
+                                           "csrf_token": token}, follow_redirects=False)
+    return response.status_code, response.text
+
+
+def _writes(session: Session) -> tuple[int, int]:
+    session.expire_all()
+    return (session.scalar(select(func.count()).select_from(Estimate)) or 0,
+            session.scalar(select(func.count()).select_from(Revision)) or 0)
+
+
+def test_sign_in_sets_a_strict_cookie_and_a_new_id_each_time(
+    client: TestClient, session: Session
+) -> None:
+    account = factories.user(session)
+    session.commit()
+    token = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"email": account.email.upper(), "password": PASSWORD,
+                                           "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("reckon_session=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # a setting turns it on behind HTTPS
+    first = client.cookies["reckon_session"]
+    assert _login(client, account.email, PASSWORD)[0] == 303
+    second = client.cookies["reckon_session"]
+    assert first != second
+    stored = session.scalars(select(LoginSession.id)).all()
+    assert first not in stored and second not in stored  # only hashes are kept
+    assert len(stored) == 1  # signing in again ended the previous session
+
+
+def test_secure_cookie_setting(app: FastAPI, session: Session) -> None:
+    app.state.settings.secure_cookies = True
+    account = factories.user(session)
+    session.commit()
+    with TestClient(app, base_url="https://testserver") as client:
+        token = csrf_from(client.get("/login").text)
+        response = client.post("/login", data={"email": account.email, "password": PASSWORD,
+                                               "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert "Secure" in response.headers["set-cookie"]
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(
+    client: TestClient, session: Session
+) -> None:
+    account = factories.user(session)
+    session.commit()
+    wrong = _login(client, account.email, "not the password at all")
+    unknown = _login(client, "nobody@example.org", "not the password at all")
+    assert wrong[0] == unknown[0] == 401
+    assert "The e-mail address or the password is wrong." in wrong[1]
+    assert wrong[1].replace(account.email, "X") == unknown[1].replace("nobody@example.org", "X")
+
+
+def test_failed_sign_ins_are_throttled_but_not_forever(client: TestClient,
+                                                       session: Session) -> None:
+    account = factories.user(session)
+    session.commit()
+    statuses = [_login(client, account.email, f"wrong {n}")[0] for n in range(6)]
+    assert statuses == [401] * 5 + [429]
+    status, body = _login(client, account.email, PASSWORD)
+    assert status == 429 and "Too many failed sign-ins" in body  # even the right password
+    token = csrf_from(client.get("/login").text)
+    blocked = client.post("/login", data={"email": account.email, "password": PASSWORD,
+                                          "csrf_token": token})
+    assert 0 < int(blocked.headers["retry-after"]) <= 60
+    # The block runs out: the real editor gets back in.
+    session.execute(update(LoginThrottle).values(
+        blocked_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+    session.commit()
+    assert _login(client, account.email, PASSWORD)[0] == 303
+
+
+def test_passwords_are_argon2id_and_rehashed_when_parameters_change(
+    client: TestClient, session: Session
+) -> None:
+    account = factories.user(session)
+    assert account.password_hash.startswith("$argon2id$")
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    account.password_hash = weak
+    session.commit()
+    assert _login(client, account.email, PASSWORD)[0] == 303
+    session.expire_all()
+    upgraded = session.get(User, account.id)
+    assert upgraded is not None and upgraded.password_hash != weak
+    assert upgraded.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("age", [
+    {"last_seen_at": dt.timedelta(minutes=31)},
+    {"created_at": dt.timedelta(hours=8, minutes=1)},
+])
+def test_sessions_expire_when_idle_or_old(client: TestClient, session: Session,
+                                          age: dict[str, dt.timedelta]) -> None:
+    sign_in(client, session)
+    assert client.get("/estimates/new", follow_redirects=False).status_code == 200
+    now = dt.datetime.now(dt.UTC)
+    session.execute(update(LoginSession).values({k: now - v for k, v in age.items()}))
+    session.commit()
+    response = client.get("/estimates/new", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_sign_out_ends_the_session_and_the_old_cookie_is_refused(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, session)
+    old = client.cookies["reckon_session"]
+    token = csrf_from(client.get("/estimates/new").text)
+    assert client.post("/logout", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    assert client.get("/logout").status_code == 405  # no GET changes anything
+    client.cookies.set("reckon_session", old)
+    replay = client.get("/estimates/new", follow_redirects=False)
+    assert replay.status_code == 303 and replay.headers["location"].startswith("/login")
+    assert session.scalar(select(func.count()).select_from(LoginSession)) == 0
+
+
+def test_disabling_an_editor_ends_their_session_at_once(client: TestClient,
+                                                        session: Session) -> None:
+    editor = sign_in(client, session)
+    assert client.get("/estimates/new", follow_redirects=False).status_code == 200
+    editor.active = False
+    session.commit()
+    assert client.get("/estimates/new", follow_redirects=False).status_code == 303
+    assert _login(client, editor.email, PASSWORD)[0] == 401
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize("path", [
+    "/estimates/new", "/estimates/{id}/edit", "/estimates/{id}/retract",
+    "/estimates/{id}/restore", "/estimates/{id}/revert", "/admin/users", "/admin/users/1",
+])
+def test_anonymous_writes_are_sent_to_sign_in_and_change_nothing(
+    client: TestClient, session: Session, path: str
+) -> None:
+    eid = session.scalar(select(Estimate.id))
+    before = _writes(session)
+    token = csrf_from(client.get("/login").text)
+    response = client.post(path.format(id=eid), data={"csrf_token": token, "reason": "x",
+                                                      "figure": "5", "version": "1"},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+    assert _writes(session) == before
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize(("headers", "token"), [
+    ({}, None), ({}, "forged"), ({"Origin": "https://evil.example"}, "ok"),
+    ({"Sec-Fetch-Site": "cross-site"}, "ok"), ({"Origin": "null"}, "ok"),
+])
+def test_forged_or_cross_site_posts_are_refused(
+    client: TestClient, session: Session, headers: dict[str, str], token: str | None
+) -> None:
+    sign_in(client, session)
+    good = csrf_from(client.get("/estimates/new").text)
+    eid = session.scalar(select(Estimate.id))
+    before = _writes(session)
+    data = {"reason": "forged retraction", "version": "1"}
+    if token:
+        data["csrf_token"] = good if token == "ok" else token
+    response = client.post(f"/estimates/{eid}/retract", data=data, headers=headers)
+    assert response.status_code == 403
+    assert _writes(session) == before
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_api_refuses_writes_without_a_token(client: TestClient, session: Session) -> None:
+    eid = session.scalar(select(Estimate.id))
+    before = _writes(session)
+    for method, path in (("post", "/api/estimates"), ("patch", f"/api/estimates/{eid}"),
+                         ("post", f"/api/estimates/{eid}/retract"),
+                         ("post", f"/api/estimates/{eid}/revert"), ("get", "/api/users"),
+                         ("post", "/api/topics"), ("post", "/api/sources")):
+        response = (client.get(path) if method == "get"
+                    else getattr(client, method)(path, json={}))
+        assert response.status_code == 401, path
+    assert _writes(session) == before
+
+
+def test_only_admins_manage_users(client: TestClient, session: Session) -> None:
+    sign_in(client, session, role="editor")
+    assert client.get("/admin/users").status_code == 403
+    token = factories.api_token(session, role="editor")
+    assert client.get("/api/users", headers={"Authorization": f"Bearer {token}"}
+                      ).status_code == 403
+    admin = factories.api_token(session, role="admin")
+    listed = client.get("/api/users", headers={"Authorization": f"Bearer {admin}"})
+    assert listed.status_code == 200
+    assert {u["role"] for u in listed.json()} == {"editor", "admin"}
