@@ -12,7 +12,8 @@ COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
 COPY demo ./demo
-RUN pip install -c constraints.txt . && mkdir -p data && chown reckon:reckon data
+# Editable: templates, static files and migrations are read from this folder at run time.
+RUN pip install -c constraints.txt -e . && mkdir -p data && chown reckon:reckon data
 
 USER reckon
 EXPOSE 8000
