@@ -43,14 +43,17 @@ services:
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
 	fi
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own here),
-# and axe-core from npm, pinned in package-lock.json.
+# Debian's Chromium for the browser tests (Playwright cannot download its own here), a Java
+# runtime for the Nu HTML checker, and axe-core + vnu-jar from npm (pinned in package-lock.json).
 browsers:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else echo "Install Chromium: sudo apt-get install chromium" >&2; fi; \
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "Install:$$missing (sudo apt-get install)" >&2; fi; \
 	fi
-	@if [ ! -f node_modules/axe-core/axe.min.js ]; then npm ci --no-audit --no-fund --silent; fi
+	@if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then \
+	  npm ci --no-audit --no-fund --silent; fi
 
 lint: install-dev
 	$(BIN)/ruff check app tests migrations bench
