@@ -81,13 +81,39 @@ def cached(request: Request, session: Session, render: Any, *parts: str) -> Resp
     return response
 
 
+# ---- links --------------------------------------------------------------------------------
+
+class Urls:
+    """Links for rows of a table: each route resolved once per request, not once per row
+    (resolving walks every route, which dominates a page with thousands of rows)."""
+
+    def __init__(self, request: Request) -> None:
+        self._estimate = str(request.url_for("estimate_page", estimate_id=1))[:-1]
+        self._source = str(request.url_for("source_page", slug="x"))[:-1]
+        self._topic = str(request.url_for("topic_page", slug="x"))[:-1]
+
+    def estimate(self, estimate_id: int | None) -> str:
+        return f"{self._estimate}{estimate_id}"
+
+    def source(self, slug: str) -> str:
+        return f"{self._source}{slug}"
+
+    def topic(self, slug: str) -> str:
+        return f"{self._topic}{slug}"
+
+
+def urls_for(request: Request) -> Urls:
+    urls: Urls | None = getattr(request.state, "urls", None)
+    if urls is None:
+        urls = request.state.urls = Urls(request)
+    return urls
+
+
 # ---- chart models from comparison entries -------------------------------------------------
 
 def _range_input(request: Request, entry: Entry) -> charts.RangeInput:
-    href = (
-        str(request.url_for("estimate_page", estimate_id=entry.estimate_id))
-        if entry.estimate_id
-        else str(request.url_for("estimate_page", estimate_id=entry.derived_from[0].estimate_id))
+    href = urls_for(request).estimate(
+        entry.estimate_id or entry.derived_from[0].estimate_id
     )
     return charts.RangeInput(
         label=entry.source.name,
@@ -126,7 +152,7 @@ def timeline_chart(
         series.setdefault(entry.source.slug, []).append(charts.TimelinePoint(
             when=entry.as_of.value, low=entry.low, high=entry.high,
             value_label=entry.figure, date_label=entry.date_label,
-            href=str(request.url_for("estimate_page", estimate_id=entry.estimate_id)),
+            href=urls_for(request).estimate(entry.estimate_id),
         ))
     return charts.timeline_chart(
         [charts.TimelineSeries(label=names[k], key=k, points=v) for k, v in series.items()],
@@ -153,6 +179,7 @@ def _measure_panels(request: Request, view: TopicView) -> list[dict[str, Any]]:
 def render_page(request: Request, name: str, status_code: int = 200,
                 **context: Any) -> HTMLResponse:
     context.setdefault("visitor", getattr(request.state, "visitor", None))
+    context.setdefault("urls", urls_for(request))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

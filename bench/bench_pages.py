@@ -22,8 +22,9 @@ from app.main import create_app
 from app.services import transfer
 
 HEADER = ",".join(transfer.CSV_COLUMNS)
-PATHS = ["/api/topics", "/api/topics/bench", "/api/estimates?topic=bench&per_page=50",
-         "/api/sources/source-1"]
+PATHS = ["/", "/topics/bench", "/topics/bench?as_of=2024-06-30", "/sources/source-1",
+         "/embed/topics/bench/killed.svg", "/api/topics", "/api/topics/bench",
+         "/api/estimates?topic=bench&per_page=50", "/api/sources/source-1", "/changes"]
 
 
 def _dataset(n: int) -> str:

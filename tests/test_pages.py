@@ -12,7 +12,7 @@ from lxml.etree import _Element
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from app.models import Estimate, Measure, Source
+from app.models import Citation, Estimate, Measure, Revision, Source
 from app.schemas import EstimatePatch
 from app.services import estimates
 from tests import factories
@@ -305,20 +305,34 @@ def _count_queries(engine: Engine, client: TestClient, url: str) -> int:
 
 
 @pytest.mark.parametrize("url", ["/", f"/topics/{TOPIC}", "/sources/us-officials",
-                                 f"/topics/{TOPIC}?as_of=2025-06-01"])
+                                 f"/topics/{TOPIC}?as_of=2025-06-01",
+                                 f"/embed/topics/{TOPIC}/casualties.svg"])
 def test_queries_per_page_do_not_grow_with_estimates(
     client: TestClient, session: Session, engine: Engine, url: str
 ) -> None:
     before = _count_queries(engine, client, url)
-    for n in range(40):
-        slug = f"src-{n}"
-        factories.source(session, slug, f"Source {n}")
-        estimates.create_estimate(session, _create(
-            measure=("killed", "wounded", "casualties")[n % 3], source=slug,
-            figure=f"{100 + n}", as_of=f"2025-0{1 + n % 5}"), None)
-        estimates.create_estimate(session, _create(
-            measure="casualties", source="us-officials", figure=f"{2000 + n}",
-            as_of=f"2024-{1 + n % 12:02d}"), None)
+    # More than 500: SQLAlchemy's selectin loading batches 500 ids per query.
+    measures = {m.slug: m.id for m in session.scalars(select(Measure))}
+    us = session.scalars(select(Source).where(Source.slug == "us-officials")).one()
+    extra = [Source(slug=f"src-{n}", name=f"Source {n}") for n in range(30)]
+    session.add_all(extra)
+    session.flush()
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for n in range(600):
+        source = us if n % 2 else extra[n % 30]
+        e = Estimate(measure_id=measures[("killed", "wounded", "casualties")[n % 3]],
+                     source_id=source.id, low=100 + n, high=200 + n, qualifier="between",
+                     as_of=dt.date(2024, 1 + n % 12, 1), as_of_precision="month",
+                     created_at=now, updated_at=now)
+        e.citations = [Citation(publication=f"Paper {n}", url="https://example.org")]
+        rows.append(e)
+    session.add_all(rows)
+    session.flush()
+    session.add_all(Revision(estimate_id=e.id, number=1, action="create", after={
+        "low": e.low, "high": e.high, "best": None, "qualifier": e.qualifier,
+        "as_of": f"{e.as_of:%Y-%m}", "stated_on": None, "claimant": "", "notes": "",
+        "status": "active", "citations": []}, created_at=now) for e in rows)
     session.commit()
     assert _count_queries(engine, client, url) == before
 

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.errors import NotFound, ValidationFailed
 from app.models import Measure, Source, Topic
@@ -37,8 +37,8 @@ def _is_slug(value: str) -> bool:
 def list_topics(session: Session) -> list[Topic]:
     return list(
         session.scalars(
-            select(Topic).options(selectinload(Topic.measures)).order_by(Topic.title)
-        )
+            select(Topic).options(joinedload(Topic.measures)).order_by(Topic.title)
+        ).unique()
     )
 
 

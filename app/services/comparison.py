@@ -189,7 +189,7 @@ def _topic_estimates(session: Session, topic_id: int) -> list[Estimate]:
         select(Estimate)
         .join(Measure, Estimate.measure_id == Measure.id)
         .where(Measure.topic_id == topic_id, Estimate.status == "active")
-        .options(joinedload(Estimate.source), selectinload(Estimate.citations))
+        .options(joinedload(Estimate.source), joinedload(Estimate.citations))
     ).unique())
 
 

@@ -395,10 +395,12 @@ def set_status(
 # ---- queries -----------------------------------------------------------------------------
 
 def _with_context(stmt: Select[Any]) -> Select[Any]:
+    # Joined, not selectin: selectin loads in batches of 500 ids, so a page's query count would
+    # grow with the number of estimates. Callers must apply .unique() to the result.
     return stmt.options(
         joinedload(Estimate.measure).joinedload(Measure.topic),
         joinedload(Estimate.source),
-        selectinload(Estimate.citations),
+        joinedload(Estimate.citations),
     )
 
 
@@ -439,7 +441,7 @@ def list_estimates(
     ).limit(per_page).offset((page - 1) * per_page)
     items = session.scalars(
         _with_context(select(Estimate).where(Estimate.id.in_(ids.scalar_subquery())))
-    ).all()
+    ).unique().all()
     order = {eid: i for i, eid in enumerate(session.scalars(ids))} if items else {}
     return sorted(items, key=lambda e: order.get(e.id, 0)), total
 
@@ -469,7 +471,9 @@ def latest_estimates(session: Session, topic_id: int | None) -> list[Estimate]:
     ranked_sq = ranked.subquery()
     latest_ids = select(ranked_sq.c.id).where(ranked_sq.c.rank == 1)
     return list(
-        session.scalars(_with_context(select(Estimate).where(Estimate.id.in_(latest_ids))))
+        session.scalars(
+            _with_context(select(Estimate).where(Estimate.id.in_(latest_ids)))
+        ).unique()
     )
 
 
@@ -481,7 +485,7 @@ def source_estimates(session: Session, source_id: int) -> list[Estimate]:
                 .where(Estimate.source_id == source_id)
                 .order_by(Estimate.as_of.desc().nulls_last(), Estimate.id.desc())
             )
-        )
+        ).unique()
     )
 
 
