@@ -206,11 +206,13 @@ def _conflict_page(request: Request, session: Session, estimate: Estimate, form:
                    checked: dict[str, Any], version: int | None) -> Response:
     current = estimates.snapshot(estimate)
     opened = estimates.snapshot_at_version(session, estimate.id, version) if version else None
+    latest = max(estimate.revisions, key=lambda r: r.number)
     theirs = proposed_snapshot(form, checked, current)
     return render_page(
         request, "conflict.html", status_code=409, estimate=estimate, form=form,
         since=estimates.diff_snapshots(opened, current) if opened else [],
         mine=estimates.diff_snapshots(current, theirs), opened_version=version,
+        latest=latest, latest_by=latest.user.display_name if latest.user else "an import",
     )
 
 
@@ -223,17 +225,19 @@ def _status_page(request: Request, estimate: Estimate, action: str, *, status: i
 
 
 @router.get("/estimates/{estimate_id}/retract", response_class=HTMLResponse,
-            name="retract_estimate")
+            name="retract_page")
 @router.get("/estimates/{estimate_id}/restore", response_class=HTMLResponse,
-            name="restore_estimate")
+            name="restore_page")
 def status_form(request: Request, estimate_id: int, session: SessionDep,
                 visitor: EditorVisitor) -> Response:
     action = request.url.path.rsplit("/", 1)[-1]
     return _status_page(request, estimates.get_estimate(session, estimate_id), action)
 
 
-@router.post("/estimates/{estimate_id}/retract", response_class=HTMLResponse)
-@router.post("/estimates/{estimate_id}/restore", response_class=HTMLResponse)
+@router.post("/estimates/{estimate_id}/retract", response_class=HTMLResponse,
+             name="retract_page")
+@router.post("/estimates/{estimate_id}/restore", response_class=HTMLResponse,
+             name="restore_page")
 def change_status(request: Request, estimate_id: int, session: SessionDep,
                   visitor: EditorVisitor, form: FormDep) -> Response:
     action = request.url.path.rsplit("/", 1)[-1]
@@ -270,7 +274,7 @@ def history(request: Request, estimate_id: int, session: SessionDep,
 
 
 @router.post("/estimates/{estimate_id}/revert", response_class=HTMLResponse,
-             name="revert_estimate")
+             name="revert_page")
 def revert(request: Request, estimate_id: int, session: SessionDep, visitor: EditorVisitor,
            form: FormDep) -> Response:
     check_csrf(visitor, _field(form, "csrf_token"))

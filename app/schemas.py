@@ -38,7 +38,7 @@ def _partial_date(value: str) -> str:
 
 def _http_url(value: str) -> str:
     if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
-        raise ValueError("must be an http:// or https:// address")
+        raise ValueError("Give a web address starting with http:// or https://")
     return value
 
 

@@ -266,9 +266,20 @@ def test_editors_may_not_revert_others_changes_but_admins_may(
                                                                                    "revert")
 
 
+def _routes(routes: list[Any]) -> list[Any]:
+    flat = []
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router
+            flat.extend(_routes(route.original_router.routes))
+        elif hasattr(route, "methods"):
+            flat.append(route)
+    return flat
+
+
 def test_revisions_cannot_be_changed_through_the_app(client: TestClient) -> None:
-    routes = {(m, r.path) for r in client.app.routes  # type: ignore[attr-defined]
-              for m in getattr(r, "methods", ())}
+    routes = {(m, r.path) for r in _routes(client.app.routes)  # type: ignore[attr-defined]
+              for m in r.methods}
+    assert ("PATCH", "/api/estimates/{estimate_id}") in routes  # the walk sees every route
     assert not any("revision" in path and m in ("PUT", "PATCH", "DELETE") for m, path in routes)
     assert not any(m == "DELETE" for m, _ in routes)
 
@@ -360,3 +371,25 @@ def test_stored_markup_stays_text_in_forms_history_and_feed(
             payload == i.get("value") for i in doc.cssselect("input")), url
     feed = client.get("/changes.atom").text
     assert "<script>" not in feed and "&lt;script&gt;" in feed
+
+
+def test_route_names_are_unique(client: TestClient) -> None:
+    # url_for picks the first route of a name: a page and an API route sharing one would send
+    # a form to the API (which wants a bearer token).
+    paths: dict[str, set[str]] = {}
+    for route in _routes(client.app.routes):  # type: ignore[attr-defined]
+        paths.setdefault(route.name, set()).add(route.path)
+    assert {"retract_page", "retract_estimate", "estimate_page"} <= paths.keys()
+    assert {name: p for name, p in paths.items() if len(p) > 1} == {}
+
+
+def test_estimate_page_actions_lead_to_the_page_forms(client: TestClient,
+                                                      session: Session) -> None:
+    sign_in(client, session)
+    eid = _estimate(session).id
+    doc = html.fromstring(client.get(f"/estimates/{eid}").text)
+    links = {a.text_content(): a.get("href") for a in doc.cssselect("p.editor-actions a")}
+    assert links["Retract"].endswith(f"/estimates/{eid}/retract")
+    assert "/api/" not in "".join(links.values())
+    retract = html.fromstring(client.get(links["Retract"]).text)
+    assert retract.cssselect("form.narrow")[0].get("action").endswith(f"/estimates/{eid}/retract")

@@ -509,10 +509,12 @@ class Change:
 def diff_snapshots(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
     """Field-by-field differences between two states of an estimate."""
     before = before or {}
+    empty = (None, "", [])
     return [
         Change(name, label, before.get(name), after.get(name))
         for name, label in FIELD_LABELS.items()
         if before.get(name) != after.get(name)
+        and not (before.get(name) in empty and after.get(name) in empty)
     ]
 
 

@@ -182,3 +182,45 @@ def other_origin(live_server: str) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+# ---- the editor tests' own server ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class EditorServer:
+    base_url: str  # no trailing slash
+    database_url: str  # for the `reckon` CLI (RECKON_DATABASE_URL)
+
+
+@pytest.fixture(scope="session")
+def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditorServer]:
+    """The app under uvicorn on its own SQLite file with the demo data: the editor tests save,
+    edit and sign out, and none of that may show up on the pages the reader tests look at."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('editor-db') / 'reckon.db'}"
+    _migrate(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            factories.load_demo(session)
+    finally:
+        engine.dispose()
+    settings = Settings(environment="test", database_url=url, secret_key="e" * 32)
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="reckon-editor-server", daemon=True
+    )
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_answering(f"{base}/healthz", thread.is_alive)
+        yield EditorServer(base_url=base, database_url=url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
