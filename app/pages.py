@@ -183,8 +183,6 @@ def render_page(request: Request, name: str, status_code: int = 200,
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-_page = render_page
-
 
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, session: SessionDep, visitor: VisitorDep,
@@ -199,7 +197,7 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
             for t in topics
         ]
         found = comparison.search(session, q) if q.strip() else None
-        return _page(request, "home.html", cards=cards, q=q, found=found,
+        return render_page(request, "home.html", cards=cards, q=q, found=found,
                      json_url=request.url_for("list_topics"))
 
     return cached(request, session, render)
@@ -214,7 +212,7 @@ def topic_page(request: Request, slug: str, session: SessionDep, visitor: Visito
         here = request.url_for("topic_page", slug=slug)
         if as_of:
             json_url = json_url.include_query_params(as_of=as_of.isoformat())
-        return _page(
+        return render_page(
             request, "topic.html", view=view, panels=_measure_panels(request, view),
             json_url=json_url, today=dt.date.today(),
             permalink=here.include_query_params(
@@ -231,7 +229,7 @@ def source_page(
 ) -> Response:
     def render() -> Response:
         source = catalog.get_source(session, slug)
-        return _page(request, "source.html", source=source,
+        return render_page(request, "source.html", source=source,
                      estimates=estimates.source_estimates(session, source.id),
                      json_url=request.url_for("get_source", slug=slug))
 
@@ -246,7 +244,7 @@ def estimate_page(
         if not 1 <= estimate_id <= estimates.MAX_ID:
             raise NotFound(f"No estimate {estimate_id}.")
         estimate = estimates.get_estimate(session, estimate_id)
-        return _page(request, "estimate.html", e=estimate,
+        return render_page(request, "estimate.html", e=estimate,
                      json_url=request.url_for("get_estimate", estimate_id=estimate_id))
 
     return cached(request, session, render)
@@ -280,6 +278,6 @@ def embed_svg(request: Request, slug: str, measure: str, session: SessionDep) ->
 def embed_page(request: Request, slug: str, measure: str, session: SessionDep) -> Response:
     def render() -> Response:
         context = _embed_context(request, session, slug, measure)
-        return _page(request, "embed/chart.html", **context)
+        return render_page(request, "embed/chart.html", **context)
 
     return cached(request, session, render)

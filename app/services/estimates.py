@@ -68,7 +68,8 @@ def resolve_figure(
 
 
 def check_figure(low: int | None, high: int | None, best: int | None, qualifier: str) -> None:
-    """The rules a figure's shape must follow, reported per field."""
+    """The rules of figures.check_shape, but with each message keyed to the field it is about,
+    as forms and the API report them beside the field."""
     errors: dict[str, str] = {}
     fmt = figures.format_number
     if qualifier not in figures.QUALIFIERS:
