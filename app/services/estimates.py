@@ -510,7 +510,7 @@ class Change:
 def diff_snapshots(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
     """Field-by-field differences between two states of an estimate."""
     before = before or {}
-    empty = (None, "", [])
+    empty: tuple[Any, ...] = (None, "", [])
     return [
         Change(name, label, before.get(name), after.get(name))
         for name, label in FIELD_LABELS.items()
