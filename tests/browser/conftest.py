@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -115,20 +116,19 @@ def _wait_until_answering(url: str, alive: Callable[[], bool], timeout: float = 
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def live_server(live_data: LiveData) -> Iterator[str]:
+@contextmanager
+def _serve(database_url: str, name: str) -> Iterator[str]:
     """The app under uvicorn in a daemon thread; yields its base URL (no trailing slash)."""
-    settings = Settings(environment="test", database_url=live_data.url, secret_key="x" * 32)
-    app = create_app(settings)
+    settings = Settings(environment="test", database_url=database_url, secret_key="x" * 32)
     sock = _listening_socket()  # bound here so no other process can take the port meanwhile
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="none",
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none",
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="reckon-live-server", daemon=True
+        target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True
     )
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -139,6 +139,12 @@ def live_server(live_data: LiveData) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_data: LiveData) -> Iterator[str]:
+    with _serve(live_data.url, "reckon-live-server") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -204,23 +210,5 @@ def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditorSe
             factories.load_demo(session)
     finally:
         engine.dispose()
-    settings = Settings(environment="test", database_url=url, secret_key="e" * 32)
-    sock = _listening_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="reckon-editor-server", daemon=True
-    )
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_answering(f"{base}/healthz", thread.is_alive)
+    with _serve(url, "reckon-editor-server") as base:
         yield EditorServer(base_url=base, database_url=url)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
