@@ -345,7 +345,6 @@ class RangeInput:
     party_to_conflict: bool = False
     derived: bool = False
     key: str = ""
-    href: str = ""
 
     @property
     def color_key(self) -> str:
@@ -446,10 +445,6 @@ class RangeRow:
     @property
     def key(self) -> str:
         return self.input.key
-
-    @property
-    def href(self) -> str:
-        return self.input.href
 
     @property
     def midpoint(self) -> float:
@@ -674,7 +669,6 @@ class TimelinePoint:
     high: int | None
     value_label: str
     date_label: str
-    href: str = ""
 
 
 @dataclass(frozen=True)
@@ -732,10 +726,6 @@ class TimelineMark:
     @property
     def date_label(self) -> str:
         return self.point.date_label
-
-    @property
-    def href(self) -> str:
-        return self.point.href
 
 
 @dataclass(frozen=True)

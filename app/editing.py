@@ -20,7 +20,7 @@ from app.auth import (
     Visitor,
     VisitorDep,
     check_csrf,
-    set_cookie_params,
+    set_cookie,
 )
 from app.db import SessionDep
 from app.errors import Conflict, PermissionDenied, ValidationFailed
@@ -31,6 +31,7 @@ from app.forms import (
     estimate_patch,
     form_version,
     proposed_snapshot,
+    whole_number,
 )
 from app.models import QUALIFIERS, SOURCE_KINDS, Estimate, User
 from app.pages import render_page, templates
@@ -65,8 +66,7 @@ def _login_page(request: Request, visitor: Visitor, *, status: int = 200, email:
     response = render_page(request, "login.html", status_code=status, email=email,
                            message=message, next_url=next_url)
     if visitor.new_anon_id:
-        response.set_cookie(ANON_COOKIE, visitor.anon_id, max_age=3600,
-                            **set_cookie_params(request))  # type: ignore[arg-type]
+        set_cookie(request, response, ANON_COOKIE, visitor.anon_id, max_age=3600)
     return response
 
 
@@ -86,16 +86,15 @@ def login(request: Request, session: SessionDep, visitor: VisitorDep, form: Form
     except accounts.TooManyAttempts as exc:
         response = _login_page(request, visitor, status=429, email=email, message=exc.message,
                                next_url=next_url)
-        response.headers["Retry-After"] = str(exc.retry_after)
+        response.headers.update(exc.headers())
         return response
     except accounts.SignInRefused as exc:
         return _login_page(request, visitor, status=401, email=email, message=exc.message,
                            next_url=next_url)
     accounts.end_session(session, visitor.session_id)
     response = _redirect(next_url)
-    response.set_cookie(SESSION_COOKIE, accounts.start_session(session, user),
-                        max_age=int(accounts.ABSOLUTE_TIMEOUT.total_seconds()),
-                        **set_cookie_params(request))  # type: ignore[arg-type]
+    set_cookie(request, response, SESSION_COOKIE, accounts.start_session(session, user),
+               max_age=int(accounts.ABSOLUTE_TIMEOUT.total_seconds()))
     response.delete_cookie(ANON_COOKIE, path="/")
     return response
 
@@ -247,7 +246,7 @@ def change_status(request: Request, estimate_id: int, session: SessionDep,
     if not reason:
         return _status_page(request, estimate, action, status=422,
                             message="Give a reason: readers see it in the history.")
-    version = form_version(EstimateForm(values={"version": _field(form, "version")}))
+    version = whole_number(_field(form, "version"))
     new_status = "retracted" if action == "retract" else "active"
     try:
         estimates.set_status(session, estimate_id, new_status, reason, visitor.user,
@@ -278,14 +277,12 @@ def history(request: Request, estimate_id: int, session: SessionDep,
 def revert(request: Request, estimate_id: int, session: SessionDep, visitor: EditorVisitor,
            form: FormDep) -> Response:
     check_csrf(visitor, _field(form, "csrf_token"))
-    number = _field(form, "revision")
-    version = _field(form, "version")
     assert visitor.user is not None
     try:
         estimates.revert_estimate(
-            session, estimate_id, int(number) if number.isdigit() and len(number) < 10 else 0,
-            visitor.user, version=int(version) if version.isdigit() and len(version) < 10
-            else None, comment=_field(form, "comment")[:1000],
+            session, estimate_id, whole_number(_field(form, "revision")) or 0, visitor.user,
+            version=whole_number(_field(form, "version")),
+            comment=_field(form, "comment")[:1000],
         )
     except (Conflict, PermissionDenied) as exc:
         session.rollback()

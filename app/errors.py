@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 class DomainError(Exception):
     status_code = 400
+    # Where a page request should be sent instead of an error page (e.g. to sign in).
+    location: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -21,6 +23,9 @@ class DomainError(Exception):
     def detail(self) -> Any:
         return self.message
 
+    def headers(self) -> dict[str, str]:
+        return {}
+
 
 class NotFound(DomainError):
     status_code = 404
@@ -28,6 +33,9 @@ class NotFound(DomainError):
 
 class NotAuthenticated(DomainError):
     status_code = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
 
 
 class PermissionDenied(DomainError):
@@ -79,17 +87,14 @@ def _html_error(request: Request, status: int, message: str) -> Response:
 def register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        location = getattr(exc, "location", None)
-        if location and _wants_html(request):
-            return RedirectResponse(location, status_code=303)
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None and not _wants_html(request):
-            return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
-                                headers={"Retry-After": str(retry_after)})
         if _wants_html(request):
-            return _html_error(request, exc.status_code, exc.message)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code, headers=headers)
+            if exc.location:
+                return RedirectResponse(exc.location, status_code=303)
+            response = _html_error(request, exc.status_code, exc.message)
+            response.headers.update(exc.headers())
+            return response
+        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
+                            headers=exc.headers() or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

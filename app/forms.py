@@ -198,9 +198,8 @@ def estimate_create(session: Any, form: EstimateForm, checked: dict[str, Any]) -
     measure_name = form.get("measure")
     measure_slug = catalog.slugify(measure_name)
     if not any(m.slug == measure_slug for m in topic.measures):
-        label = catalog.DEFAULT_MEASURES.get(measure_slug, (measure_name.capitalize(), 0))[0]
-        catalog.create_measure(session, topic, MeasureCreate(slug=measure_slug,
-                                                             label=label[:200]))
+        catalog.create_measure(session, topic, MeasureCreate(
+            slug=measure_slug, label=catalog.measure_label(measure_name)[:200]))
     source_slug = form.get("source")
     if source_slug == NEW:
         name = form.get("new_source_name")
@@ -232,9 +231,13 @@ def estimate_patch(form: EstimateForm, checked: dict[str, Any]) -> EstimatePatch
     )
 
 
-def form_version(form: EstimateForm) -> int | None:
-    raw = form.get("version")
+def whole_number(raw: str) -> int | None:
+    """A typed id or version, or None; never an int too large for the database."""
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def form_version(form: EstimateForm) -> int | None:
+    return whole_number(form.get("version"))
 
 
 def proposed_snapshot(form: EstimateForm, checked: dict[str, Any],

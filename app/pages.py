@@ -111,10 +111,7 @@ def urls_for(request: Request) -> Urls:
 
 # ---- chart models from comparison entries -------------------------------------------------
 
-def _range_input(request: Request, entry: Entry) -> charts.RangeInput:
-    href = urls_for(request).estimate(
-        entry.estimate_id or entry.derived_from[0].estimate_id
-    )
+def _range_input(entry: Entry) -> charts.RangeInput:
     return charts.RangeInput(
         label=entry.source.name,
         low=entry.low,
@@ -127,22 +124,17 @@ def _range_input(request: Request, entry: Entry) -> charts.RangeInput:
         party_to_conflict=entry.source.party_to_conflict,
         derived=entry.derived,
         key=entry.source.slug,
-        href=href,
     )
 
 
-def range_chart(
-    request: Request, view: MeasureView, colors: dict[str, str], width: int = 720
-) -> charts.RangeChart:
+def range_chart(view: MeasureView, colors: dict[str, str], width: int = 720) -> charts.RangeChart:
     return charts.range_chart(
-        [_range_input(request, e) for e in view.latest],
+        [_range_input(e) for e in view.latest],
         width=width, unit=view.measure.unit, colors=colors,
     )
 
 
-def timeline_chart(
-    request: Request, view: MeasureView, colors: dict[str, str]
-) -> charts.TimelineChart:
+def timeline_chart(view: MeasureView, colors: dict[str, str]) -> charts.TimelineChart:
     series: dict[str, list[charts.TimelinePoint]] = {}
     names: dict[str, str] = {}
     for entry in sorted(view.entries, key=Entry.sort_key):
@@ -152,7 +144,6 @@ def timeline_chart(
         series.setdefault(entry.source.slug, []).append(charts.TimelinePoint(
             when=entry.as_of.value, low=entry.low, high=entry.high,
             value_label=entry.figure, date_label=entry.date_label,
-            href=urls_for(request).estimate(entry.estimate_id),
         ))
     return charts.timeline_chart(
         [charts.TimelineSeries(label=names[k], key=k, points=v) for k, v in series.items()],
@@ -160,14 +151,14 @@ def timeline_chart(
     )
 
 
-def _measure_panels(request: Request, view: TopicView) -> list[dict[str, Any]]:
-    colors = charts.assign_colors(view.source_keys + sorted(
-        {e.source.slug for m in view.measures for e in m.latest}))
+def _measure_panels(view: TopicView) -> list[dict[str, Any]]:
+    # One mapping for every chart of the topic, so a source keeps its colour throughout.
+    colors = charts.assign_colors(view.source_keys)
     return [
         {
             "view": m,
-            "chart": range_chart(request, m, colors),
-            "timeline": timeline_chart(request, m, colors),
+            "chart": range_chart(m, colors),
+            "timeline": timeline_chart(m, colors),
             "undated": sum(1 for e in m.entries if e.as_of is None),
         }
         for m in view.measures
@@ -192,7 +183,7 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
         colors = charts.assign_colors(sorted(
             {e.source.slug for t in topics for m in t.measures for e in m.latest}))
         cards = [
-            {"view": t, "charts": [(m, range_chart(request, m, colors, width=560))
+            {"view": t, "charts": [(m, range_chart(m, colors, width=560))
                                    for m in t.measures if m.latest]}
             for t in topics
         ]
@@ -213,7 +204,7 @@ def topic_page(request: Request, slug: str, session: SessionDep, visitor: Visito
         if as_of:
             json_url = json_url.include_query_params(as_of=as_of.isoformat())
         return render_page(
-            request, "topic.html", view=view, panels=_measure_panels(request, view),
+            request, "topic.html", view=view, panels=_measure_panels(view),
             json_url=json_url, today=dt.date.today(),
             permalink=here.include_query_params(
                 as_of=(as_of or dt.date.today()).isoformat()),
@@ -230,8 +221,8 @@ def source_page(
     def render() -> Response:
         source = catalog.get_source(session, slug)
         return render_page(request, "source.html", source=source,
-                     estimates=estimates.source_estimates(session, source.id),
-                     json_url=request.url_for("get_source", slug=slug))
+                           estimates=estimates.source_estimates(session, source.id),
+                           json_url=request.url_for("get_source", slug=slug))
 
     return cached(request, session, render)
 
@@ -241,11 +232,9 @@ def estimate_page(
     request: Request, estimate_id: int, session: SessionDep, visitor: VisitorDep
 ) -> Response:
     def render() -> Response:
-        if not 1 <= estimate_id <= estimates.MAX_ID:
-            raise NotFound(f"No estimate {estimate_id}.")
         estimate = estimates.get_estimate(session, estimate_id)
         return render_page(request, "estimate.html", e=estimate,
-                     json_url=request.url_for("get_estimate", estimate_id=estimate_id))
+                           json_url=request.url_for("get_estimate", estimate_id=estimate_id))
 
     return cached(request, session, render)
 
@@ -253,7 +242,7 @@ def estimate_page(
 def _embed_context(request: Request, session: Session, slug: str,
                    measure: str) -> dict[str, Any]:
     view = comparison.topic_view(session, slug)
-    panel = next((p for p in _measure_panels(request, view)
+    panel = next((p for p in _measure_panels(view)
                   if p["view"].measure.slug == measure), None)
     if panel is None:
         raise NotFound(f"Topic '{slug}' has no measure '{measure}'.")

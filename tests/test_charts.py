@@ -349,14 +349,13 @@ def test_point_range_and_best_dot() -> None:
 def test_row_passes_input_through_unescaped() -> None:
     nasty = "<script>alert(1)</script>"
     item = dataclasses.replace(
-        est(nasty, 10, 20, value_label="10–20 & more"), href="/s/x?a=1&b=2", kind="ngo"
+        est(nasty, 10, 20, value_label="10–20 & more"), kind="ngo"
     )
     chart = range_chart([item])
     row = chart.rows[0]
     assert row.input is item
     assert row.label == nasty
     assert row.value_label == "10–20 & more"
-    assert row.href == "/s/x?a=1&b=2"
     assert row.kind == "ngo"
     assert row.kind_label == "NGO"
     assert nasty in chart.sentence

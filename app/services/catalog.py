@@ -28,7 +28,15 @@ def slugify(text: str) -> str:
     return slug[:100].rstrip("-") or "item"
 
 
-def _is_slug(value: str) -> bool:
+def measure_label(name: str) -> str:
+    """The label for a measure known only by what an editor or a file called it."""
+    default = DEFAULT_MEASURES.get(slugify(name))
+    if default:
+        return default[0]
+    return name.replace("-", " ").capitalize() if is_slug(name) else name
+
+
+def is_slug(value: str) -> bool:
     return bool(re.match(SLUG_RE, value)) and len(value) <= 100
 
 
@@ -47,7 +55,7 @@ def get_topic(session: Session, slug: str) -> Topic:
         session.scalars(
             select(Topic).where(Topic.slug == slug).options(selectinload(Topic.measures))
         ).one_or_none()
-        if _is_slug(slug)
+        if is_slug(slug)
         else None
     )
     if topic is None:
@@ -70,11 +78,12 @@ def create_measure(session: Session, topic: Topic, data: MeasureCreate) -> Measu
         raise ValidationFailed(
             {"slug": f"Topic '{topic.slug}' already has a measure '{data.slug}'."}
         )
-    label, position = DEFAULT_MEASURES.get(data.slug, (data.label, 100 + len(topic.measures)))
+    # The usual measures keep their usual order; others follow in the order they were added.
+    position = DEFAULT_MEASURES.get(data.slug, ("", 100 + len(topic.measures)))[1]
     measure = Measure(
         topic=topic,
         slug=data.slug,
-        label=data.label or label,
+        label=data.label,
         unit=data.unit,
         description=data.description,
         position=position,
@@ -93,7 +102,7 @@ def list_sources(session: Session) -> list[Source]:
 def get_source(session: Session, slug: str) -> Source:
     source = (
         session.scalars(select(Source).where(Source.slug == slug)).one_or_none()
-        if _is_slug(slug)
+        if is_slug(slug)
         else None
     )
     if source is None:

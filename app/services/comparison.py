@@ -234,9 +234,7 @@ def home_view(session: Session) -> list[TopicView]:
         measure_views = {m.id: MeasureView(measure=m) for m in topic.measures}
         for e in latest:
             if e.measure_id in measure_views:
-                entry = _entry(e)
-                measure_views[e.measure_id].latest.append(entry)
-                measure_views[e.measure_id].entries.append(entry)
+                measure_views[e.measure_id].latest.append(_entry(e))
         measures = list(measure_views.values())
         _add_derived(measures)
         views.append(TopicView(topic=topic, as_of=None, measures=measures))

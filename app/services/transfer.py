@@ -323,11 +323,11 @@ class _Refs:
     def topic(self, name: str, meta: dict[str, Any] | None = None) -> Topic:
         found = self.topics.get(name) or next(
             (t for t in self.topics.values() if t.title.lower() == name.lower()), None)
+        slug = catalog.slugify(name)
         if found is None:
-            slug = name if _is_slug(name) else catalog.slugify(name)
             found = self.topics.get(slug)
         if found is None:
-            title = (meta or {}).get("title") or (name if not _is_slug(name)
+            title = (meta or {}).get("title") or (name if not catalog.is_slug(name)
                                                   else name.replace("-", " ").capitalize())
             found = catalog.create_topic(self.session, TopicCreate(
                 slug=slug, title=title, summary=(meta or {}).get("summary", "")))
@@ -336,13 +336,12 @@ class _Refs:
         return found
 
     def measure(self, topic: Topic, name: str, meta: dict[str, Any] | None = None) -> Measure:
-        slug = name if _is_slug(name) else catalog.slugify(name)
+        slug = catalog.slugify(name)
         found = next((m for m in topic.measures if m.slug == slug or m.label == name), None)
         if found is None:
-            default_label = catalog.DEFAULT_MEASURES.get(slug, (name.capitalize(), 0))[0]
             found = catalog.create_measure(self.session, topic, MeasureCreate(
                 slug=slug,
-                label=(meta or {}).get("label") or (default_label if _is_slug(name) else name),
+                label=(meta or {}).get("label") or catalog.measure_label(name),
                 unit=(meta or {}).get("unit") or "people",
                 description=(meta or {}).get("description", ""),
             ))
@@ -352,8 +351,8 @@ class _Refs:
     def source(self, name: str, meta: dict[str, Any] | None = None) -> Source:
         found = self.sources.get(name) or next(
             (s for s in self.sources.values() if s.name.lower() == name.lower()), None)
+        slug = catalog.slugify(name)
         if found is None:
-            slug = name if _is_slug(name) else catalog.slugify(name)
             found = self.sources.get(slug)
         if found is None:
             values = dict(meta or {})
@@ -365,10 +364,6 @@ class _Refs:
             self.sources[found.slug] = found
             self.report.created_sources.append(found.slug)
         return found
-
-
-def _is_slug(value: str) -> bool:
-    return catalog._is_slug(value)
 
 
 def _existing(session: Session, measure_ids: set[int]) -> dict[tuple[Any, ...], Estimate]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
@@ -63,29 +64,37 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
-@pytest.fixture(scope="session")
-def live_data(tmp_path_factory: pytest.TempPathFactory) -> LiveData:
-    """A migrated SQLite file holding the demo data and one source made of markup."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'reckon.db'}"
+@contextmanager
+def _demo_database(tmp_path_factory: pytest.TempPathFactory,
+                   folder: str) -> Iterator[tuple[str, Session]]:
+    """A migrated SQLite file holding the demo data, and a session to add more."""
+    url = f"sqlite:///{tmp_path_factory.mktemp(folder) / 'reckon.db'}"
     _migrate(url)
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session:
             factories.load_demo(session)
-            catalog.create_source(session, SourceCreate(slug=XSS_SLUG, name=XSS_NAME))
-            estimate = estimates.create_estimate(
-                session,
-                EstimateCreate(
-                    topic=TOPIC, measure="killed", source=XSS_SLUG, low=500, high=800,
-                    as_of="2025-02", stated_on="2025-02",
-                    citations=[CitationIn(url="https://example.org/x", quote=XSS_QUOTE)],
-                ),
-                None,
-            )
-            session.commit()
-            estimate_id = estimate.id
+            yield url, session
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_data(tmp_path_factory: pytest.TempPathFactory) -> LiveData:
+    """The demo data and one source made of markup."""
+    with _demo_database(tmp_path_factory, "browser-db") as (url, session):
+        catalog.create_source(session, SourceCreate(slug=XSS_SLUG, name=XSS_NAME))
+        estimate = estimates.create_estimate(
+            session,
+            EstimateCreate(
+                topic=TOPIC, measure="killed", source=XSS_SLUG, low=500, high=800,
+                as_of="2025-02", stated_on="2025-02",
+                citations=[CitationIn(url="https://example.org/x", quote=XSS_QUOTE)],
+            ),
+            None,
+        )
+        session.commit()
+        estimate_id = estimate.id
     return LiveData(url=url, xss_estimate_id=estimate_id)
 
 
@@ -202,13 +211,7 @@ class EditorServer:
 def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditorServer]:
     """The app under uvicorn on its own SQLite file with the demo data: the editor tests save,
     edit and sign out, and none of that may show up on the pages the reader tests look at."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('editor-db') / 'reckon.db'}"
-    _migrate(url)
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            factories.load_demo(session)
-    finally:
-        engine.dispose()
+    with _demo_database(tmp_path_factory, "editor-db") as (url, _):
+        pass  # the demo data is all the editor tests start from
     with _serve(url, "reckon-editor-server") as base:
         yield EditorServer(base_url=base, database_url=url)
