@@ -167,10 +167,12 @@ def topic_view(session: Session, slug: str, as_of: dt.date | None = None) -> Top
     topic = catalog.get_topic(session, slug)
     views = {m.id: MeasureView(measure=m) for m in topic.measures}
     if as_of is None:
+        latest = estimates.latest_estimate_ids(session, topic.id)
         for e in _topic_estimates(session, topic.id):
-            views[e.measure_id].entries.append(_entry(e))
-        for e in estimates.latest_estimates(session, topic.id):
-            views[e.measure_id].latest.append(_entry(e))
+            entry = _entry(e)
+            views[e.measure_id].entries.append(entry)
+            if e.id in latest:
+                views[e.measure_id].latest.append(entry)
     else:
         entries = _entries_as_of(session, topic.id, as_of)
         for entry in entries:
@@ -228,7 +230,7 @@ def _entries_as_of(session: Session, topic_id: int, day: dt.date) -> list[Entry]
 def home_view(session: Session) -> list[TopicView]:
     """Every topic with each source's latest figures, in a constant number of queries."""
     topics = catalog.list_topics(session)
-    latest = estimates.latest_estimates(session, None)
+    latest = estimates.latest_estimates(session)
     views = []
     for topic in topics:
         measure_views = {m.id: MeasureView(measure=m) for m in topic.measures}

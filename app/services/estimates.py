@@ -447,9 +447,8 @@ def list_estimates(
     return sorted(items, key=lambda e: order.get(e.id, 0)), total
 
 
-def latest_estimates(session: Session, topic_id: int | None) -> list[Estimate]:
-    """Each source's latest active estimate for every measure of the topic (of all topics when
-    topic_id is None), ranked in SQL."""
+def _latest_ids(topic_id: int | None) -> Select[Any]:
+    """Ids of each source's latest active estimate per measure, ranked in SQL."""
     rank = (
         func.row_number()
         .over(
@@ -470,10 +469,18 @@ def latest_estimates(session: Session, topic_id: int | None) -> list[Estimate]:
     if topic_id is not None:
         ranked = ranked.where(Measure.topic_id == topic_id)
     ranked_sq = ranked.subquery()
-    latest_ids = select(ranked_sq.c.id).where(ranked_sq.c.rank == 1)
+    return select(ranked_sq.c.id).where(ranked_sq.c.rank == 1)
+
+
+def latest_estimate_ids(session: Session, topic_id: int) -> set[int]:
+    return set(session.scalars(_latest_ids(topic_id)))
+
+
+def latest_estimates(session: Session) -> list[Estimate]:
+    """Each source's latest active estimate for every measure of every topic."""
     return list(
         session.scalars(
-            _with_context(select(Estimate).where(Estimate.id.in_(latest_ids)))
+            _with_context(select(Estimate).where(Estimate.id.in_(_latest_ids(None))))
         ).unique()
     )
 
