@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,6 +47,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     app.add_middleware(CrossSiteGuard)
     app.add_middleware(SecurityHeaders)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        # Browsers ask for it on pages without a <link rel="icon">, such as the embed SVG.
+        return FileResponse(PROJECT_DIR / "static" / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/healthz", tags=["ops"], responses={503: {"description": "Database down"}})
     def healthz() -> JSONResponse:

@@ -70,10 +70,6 @@ def watch(page: Page) -> Watch:
     def on_console(message: ConsoleMessage) -> None:
         if message.type != "error":
             return
-        # Chromium asks every origin for /favicon.ico; test_pages_declare_a_working_icon
-        # covers that request, so its 404 does not fail every other test too.
-        if message.location.get("url", "").endswith("/favicon.ico"):
-            return
         w.console_errors.append(f"{message.text} (at {message.location.get('url')})")
 
     def on_dialog(dialog: Dialog) -> None:
