@@ -55,10 +55,13 @@ browsers:
 	@if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then \
 	  npm ci --no-audit --no-fund --silent; fi
 
+# The layers contract (import-linter), style (ruff) and types (mypy --strict) before the tests.
 lint: install-dev
+	$(BIN)/lint-imports
 	$(BIN)/ruff check app tests migrations bench
-	$(BIN)/mypy
+	$(BIN)/mypy --strict app
 
+# pytest measures coverage of app/ (lines and branches) and fails below the floor in pyproject.
 test: install-dev services browsers lint
 	$(BIN)/pytest
 

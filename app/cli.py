@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.config import PROJECT_DIR, ConfigError, get_settings
-from app.db import make_engine, make_sessionmaker
-from app.errors import DomainError, ValidationFailed
+from app.config import PROJECT_DIR, ConfigError, ensure_development_secret, get_settings
+from app.db import alembic_config, make_engine, make_sessionmaker
+from app.domain.errors import DomainError, ValidationFailed
 from app.services import transfer, users
 
 DEMO_FILE = PROJECT_DIR / "demo" / "north-korean-troops-in-russia.json"
@@ -42,21 +42,13 @@ def _session(*, commit: bool = True) -> Iterator[Session]:
         engine.dispose()
 
 
-def alembic_config(url: str | None = None) -> object:
-    from alembic.config import Config
-
-    config = Config(str(PROJECT_DIR / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
-    # ConfigParser interpolates %, which URL-encoded passwords contain.
-    url = (url or get_settings().database_url).replace("%", "%%")
-    config.set_main_option("sqlalchemy.url", url)
-    return config
-
-
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(), "head")  # type: ignore[arg-type]
+    settings = get_settings()
+    command.upgrade(alembic_config(settings.database_url), "head")
+    if settings.environment == "development":
+        ensure_development_secret(settings)
     print("Database is at the latest schema.")
 
 
@@ -132,8 +124,8 @@ def cmd_user_token(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
-                proxy_headers=True)
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
+                reload=args.reload, proxy_headers=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""Settings from the environment (prefix RECKON_)."""
+"""Settings from the environment (prefix RECKON_). Reading them has no side effects: the
+development secret is created by `reckon db upgrade` or on the first start of the app."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
+SECRET_FILE = DATA_DIR / "secret_key"
 INSECURE_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
 
 
@@ -28,29 +30,35 @@ class Settings(BaseSettings):
     # Send the session cookie only over HTTPS; on in production behind TLS.
     secure_cookies: bool = False
     sql_echo: bool = False
+    log_level: str = "INFO"
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:
-        if self.secret_key.strip() in INSECURE_SECRETS or len(self.secret_key) < 16:
+        if not self.has_usable_secret:
             if self.environment == "production":
                 raise ConfigError(
                     "RECKON_SECRET_KEY is missing or a known default: set it to a long random "
                     "value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
                 )
-            self.secret_key = _development_secret()
+            if SECRET_FILE.exists():
+                self.secret_key = SECRET_FILE.read_text().strip()
         return self
 
+    @property
+    def has_usable_secret(self) -> bool:
+        return self.secret_key.strip() not in INSECURE_SECRETS and len(self.secret_key) >= 16
 
-def _development_secret() -> str:
-    """One secret per checkout, generated once and kept under data/ so restarts keep sessions."""
-    path = DATA_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    path.write_text(value)
-    path.chmod(0o600)
-    return value
+
+def ensure_development_secret(settings: Settings) -> Settings:
+    """A settings object with a usable secret: in development, one secret per checkout is
+    generated once and kept under data/ so restarts keep sessions."""
+    if settings.has_usable_secret:
+        return settings
+    if not SECRET_FILE.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        SECRET_FILE.write_text(secrets.token_urlsafe(48))
+        SECRET_FILE.chmod(0o600)
+    return settings.model_copy(update={"secret_key": SECRET_FILE.read_text().strip()})
 
 
 @lru_cache

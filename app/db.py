@@ -1,15 +1,18 @@
-"""Engine, sessions and the declarative base."""
+"""Engine, sessions, the declarative base, and where the schema stands against the migrations."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from app.config import PROJECT_DIR
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # Named constraints so Alembic can alter them and both databases report the same names.
 NAMING_CONVENTION = {
@@ -58,17 +61,30 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: commit when the handler succeeded, roll back otherwise."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+# ---- the schema and the migrations -------------------------------------------------------
+
+def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
+    # ConfigParser interpolates %, which URL-encoded passwords contain.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
 
 
-# scope="function": commit before the response is sent, so a failed commit is an error answer.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+def migration_head() -> str | None:
+    """The revision the code expects (read from the migration scripts)."""
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config("sqlite://")
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None when it was never migrated.
+    Raises SQLAlchemyError when the database cannot be reached."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,26 +1,29 @@
-"""The application factory."""
+"""The application factory: `uvicorn --factory app.main:create_app`. Importing this module
+builds nothing; calling create_app wires settings, database, routes, errors and middleware."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
-from app import api, editing, pages
-from app.auth import CrossSiteGuard
-from app.config import PROJECT_DIR, Settings, get_settings
-from app.db import make_engine, make_sessionmaker
-from app.errors import register_error_handlers
-from app.security import SecurityHeaders
+from app.config import PROJECT_DIR, Settings, ensure_development_secret, get_settings
+from app.db import make_engine, make_sessionmaker, migration_head
+from app.logs import configure_logging
+from app.services.health import database_state
+from app.web import api, editor, ops, pages
+from app.web.errors import register_error_handlers
+from app.web.observability import RequestContext
+from app.web.security import CrossSiteGuard, SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = ensure_development_secret(settings or get_settings())
+    configure_logging(settings.log_level)
     owns_engine = engine is None
     engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
 
@@ -39,30 +42,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    register_error_handlers(app)
+    app.state.database_state = partial(database_state, engine, migration_head())
+    register_error_handlers(app, app.state.database_state)
     app.include_router(api.router)
     # Before the reader pages: /estimates/new must not be read as /estimates/{id}.
-    app.include_router(editing.router)
+    app.include_router(editor.router)
     app.include_router(pages.router)
+    app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
+    # Outermost last: security headers on every answer, errors included.
     app.add_middleware(CrossSiteGuard)
+    app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> FileResponse:
-        # Browsers ask for it on pages without a <link rel="icon">, such as the embed SVG.
-        return FileResponse(PROJECT_DIR / "static" / "favicon.svg", media_type="image/svg+xml")
-
-    @app.get("/healthz", tags=["ops"], responses={503: {"description": "Database down"}})
-    def healthz() -> JSONResponse:
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            return JSONResponse({"status": "database unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
-
     return app
-
-
-app = create_app()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -24,20 +25,19 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
-
-SOURCE_KINDS = (
-    "person", "government", "military", "intelligence", "media", "ngo", "researcher", "other",
+from app.domain.vocabulary import (
+    DatePrecision,
+    Qualifier,
+    RevisionAction,
+    Role,
+    SourceKind,
+    Status,
 )
-QUALIFIERS = ("exact", "about", "at_least", "up_to", "between", "more_than", "fewer_than")
-PRECISIONS = ("day", "month", "year")
-STATUSES = ("active", "retracted")
-ROLES = ("editor", "admin")
-ACTIONS = ("create", "edit", "retract", "restore", "revert")
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
+def _one_of(column: str, vocabulary: type[StrEnum]) -> str:
     # Callers guard NULL themselves where it matters: NULL IN (…) is NULL, which a CHECK passes.
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(m.value) for m in vocabulary)})"
 
 
 def utcnow() -> dt.datetime:
@@ -58,9 +58,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value
+        if value is None:
+            return None
+        stored: dt.datetime = value
+        return stored.replace(tzinfo=dt.UTC) if stored.tzinfo is None else stored
 
 
 class Topic(Base):
@@ -98,12 +99,12 @@ class Measure(Base):
 
 class Source(Base):
     __tablename__ = "sources"
-    __table_args__ = (CheckConstraint(_one_of("kind", SOURCE_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(_one_of("kind", SourceKind), name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="other")
+    kind: Mapped[str] = mapped_column(String(20), default=SourceKind.OTHER.value)
     country: Mapped[str] = mapped_column(String(100), default="")
     party_to_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     url: Mapped[str] = mapped_column(String(2000), default="")
@@ -114,13 +115,13 @@ class Source(Base):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(_one_of("role", Role), name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(500))
-    role: Mapped[str] = mapped_column(String(20), default="editor")
+    role: Mapped[str] = mapped_column(String(20), default=Role.EDITOR.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -149,18 +150,18 @@ class Estimate(Base):
         CheckConstraint("low IS NULL OR high IS NULL OR low <= high", name="low_le_high"),
         CheckConstraint("best IS NULL OR low IS NULL OR low <= best", name="low_le_best"),
         CheckConstraint("best IS NULL OR high IS NULL OR best <= high", name="best_le_high"),
-        CheckConstraint(_one_of("qualifier", QUALIFIERS), name="qualifier"),
-        CheckConstraint(_one_of("status", STATUSES), name="status"),
+        CheckConstraint(_one_of("qualifier", Qualifier), name="qualifier"),
+        CheckConstraint(_one_of("status", Status), name="status"),
         CheckConstraint(
             "(as_of IS NULL AND as_of_precision IS NULL) OR "
             "(as_of IS NOT NULL AND as_of_precision IS NOT NULL AND "
-            f"{_one_of('as_of_precision', PRECISIONS)})",
+            f"{_one_of('as_of_precision', DatePrecision)})",
             name="as_of_precision",
         ),
         CheckConstraint(
             "(stated_on IS NULL AND stated_on_precision IS NULL) OR "
             "(stated_on IS NOT NULL AND stated_on_precision IS NOT NULL AND "
-            f"{_one_of('stated_on_precision', PRECISIONS)})",
+            f"{_one_of('stated_on_precision', DatePrecision)})",
             name="stated_on_precision",
         ),
         CheckConstraint("version >= 1", name="version_positive"),
@@ -183,7 +184,7 @@ class Estimate(Base):
     stated_on_precision: Mapped[str | None] = mapped_column(String(5))
     claimant: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=Status.ACTIVE.value)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -237,7 +238,7 @@ class Revision(Base):
     __tablename__ = "revisions"
     __table_args__ = (
         UniqueConstraint("estimate_id", "number", name="uq_revisions_estimate_number"),
-        CheckConstraint(_one_of("action", ACTIONS), name="action"),
+        CheckConstraint(_one_of("action", RevisionAction), name="action"),
         Index("ix_revisions_created_at", "created_at"),
     )
 

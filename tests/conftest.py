@@ -14,10 +14,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.cli import alembic_config
 from app.config import Settings
-from app.db import get_session, make_engine
+from app.db import alembic_config, make_engine
 from app.main import create_app
+from app.web.deps import get_session
 from tests import factories
 
 PG_ADMIN_URL = os.environ.get(

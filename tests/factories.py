@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.cli import DEMO_FILE
 from app.models import Estimate, User
-from app.schemas import EstimateCreate, MeasureCreate, SourceCreate, TopicCreate
+from app.schemas.catalog import MeasureCreate, SourceCreate, TopicCreate
+from app.schemas.estimates import EstimateCreate
 from app.services import catalog, estimates, transfer, users
 
 PASSWORD = "correct horse battery staple"

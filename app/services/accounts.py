@@ -6,11 +6,13 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.errors import DomainError
+from app.domain.actor import Actor
+from app.domain.errors import NotAuthenticated, TooManyAttempts
 from app.models import LoginSession, LoginThrottle, User, utcnow
 from app.services import users
 
@@ -22,27 +24,17 @@ FREE_FAILURES = 5
 FIRST_DELAY = dt.timedelta(seconds=15)
 MAX_DELAY = dt.timedelta(minutes=15)
 FORGET_AFTER = dt.timedelta(hours=1)
-# A real argon2 hash to verify against when the e-mail is unknown, so both cases cost the same.
-_DUMMY_HASH = users.hash_password("not a real password, only for timing")
 
 
-class SignInRefused(DomainError):
-    status_code = 401
+@cache
+def _dummy_hash() -> str:
+    """A real argon2 hash to verify against when the e-mail is unknown, so both cases cost the
+    same; computed at the first sign-in, not at import."""
+    return users.hash_password("not a real password, only for timing")
 
 
-class TooManyAttempts(DomainError):
-    status_code = 429
-
-    def __init__(self, retry_after: int) -> None:
-        minutes = max(1, round(retry_after / 60))
-        super().__init__(
-            f"Too many failed sign-ins. Wait {retry_after} seconds"
-            f"{'' if retry_after < 60 else f' (about {minutes} min)'} and try again."
-        )
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
+class SignInRefused(NotAuthenticated):
+    """Wrong e-mail or password: the same answer for both."""
 
 
 def _digest(raw: str) -> str:
@@ -85,7 +77,7 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
         raise TooManyAttempts(wait)
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.active:
-        users.verify_hash(_DUMMY_HASH, password)
+        users.verify_hash(_dummy_hash(), password)
         user = None
     elif not users.verify_password(user, password):
         user = None
@@ -106,7 +98,7 @@ def start_session(session: Session, user: User) -> str:
 
 @dataclass(frozen=True)
 class ActiveSession:
-    user: User
+    actor: Actor
     raw_id: str
 
 
@@ -128,7 +120,7 @@ def session_user(session: Session, raw: str | None) -> ActiveSession | None:
         return None
     if now - found.last_seen_at > TOUCH_EVERY:
         found.last_seen_at = now
-    return ActiveSession(found.user, raw)
+    return ActiveSession(users.actor_of(found.user), raw)
 
 
 def end_session(session: Session, raw: str | None) -> None:

@@ -1,16 +1,21 @@
-"""Topics, measures and sources: the things estimates are about and by."""
+"""Topics, measures and sources: the things estimates are about and by — found by slug or
+name, and created when an estimate names one that does not exist yet."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app.errors import NotFound, ValidationFailed
+from app.domain.errors import NotFound, ValidationFailed
+from app.domain.vocabulary import SourceKind
 from app.models import Measure, Source, Topic
-from app.schemas import SLUG_RE, MeasureCreate, SourceCreate, TopicCreate
+from app.schemas.catalog import MeasureCreate, SourceCreate, TopicCreate
+from app.schemas.common import SLUG_RE
 
 DEFAULT_MEASURES = {
     "deployed": ("Deployed", 0),
@@ -20,6 +25,7 @@ DEFAULT_MEASURES = {
     "captured": ("Captured", 40),
     "missing": ("Missing", 50),
 }
+_KINDS = frozenset(k.value for k in SourceKind)
 
 
 def slugify(text: str) -> str:
@@ -28,16 +34,20 @@ def slugify(text: str) -> str:
     return slug[:100].rstrip("-") or "item"
 
 
+def is_slug(value: str) -> bool:
+    return bool(re.match(SLUG_RE, value)) and len(value) <= 100
+
+
 def measure_label(name: str) -> str:
     """The label for a measure known only by what an editor or a file called it."""
     default = DEFAULT_MEASURES.get(slugify(name))
     if default:
         return default[0]
+    return _title_from(name)
+
+
+def _title_from(name: str) -> str:
     return name.replace("-", " ").capitalize() if is_slug(name) else name
-
-
-def is_slug(value: str) -> bool:
-    return bool(re.match(SLUG_RE, value)) and len(value) <= 100
 
 
 # ---- topics ------------------------------------------------------------------------------
@@ -117,3 +127,80 @@ def create_source(session: Session, data: SourceCreate) -> Source:
     session.add(source)
     session.flush()
     return source
+
+
+# ---- get or create -----------------------------------------------------------------------
+
+@dataclass
+class Resolver:
+    """Finds topics, measures and sources by slug or name — creating what does not exist yet —
+    with one rule for the estimate form and the importer. Loads the catalogue once per unit of
+    work and remembers what it created."""
+
+    session: Session
+    created_topics: list[str] = field(default_factory=list)
+    created_measures: list[str] = field(default_factory=list)
+    created_sources: list[str] = field(default_factory=list)
+    _topics: dict[str, Topic] | None = None
+    _sources: dict[str, Source] | None = None
+
+    @property
+    def topics(self) -> dict[str, Topic]:
+        if self._topics is None:
+            self._topics = {t.slug: t for t in self.session.scalars(
+                select(Topic).options(selectinload(Topic.measures)))}
+        return self._topics
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        if self._sources is None:
+            self._sources = {s.slug: s for s in self.session.scalars(select(Source))}
+        return self._sources
+
+    def find_topic(self, name: str) -> Topic | None:
+        return self.topics.get(name) or next(
+            (t for t in self.topics.values() if t.title.lower() == name.lower()), None
+        ) or self.topics.get(slugify(name))
+
+    def topic(self, name: str, meta: dict[str, Any] | None = None) -> Topic:
+        found = self.find_topic(name)
+        if found is None:
+            meta = meta or {}
+            found = create_topic(self.session, TopicCreate(
+                slug=slugify(name), title=(meta.get("title") or _title_from(name))[:200],
+                summary=meta.get("summary", "")))
+            self.topics[found.slug] = found
+            self.created_topics.append(found.slug)
+        return found
+
+    def measure(self, topic: Topic, name: str, meta: dict[str, Any] | None = None) -> Measure:
+        slug = slugify(name)
+        found = next((m for m in topic.measures if m.slug == slug or m.label == name), None)
+        if found is None:
+            meta = meta or {}
+            found = create_measure(self.session, topic, MeasureCreate(
+                slug=slug,
+                label=(meta.get("label") or measure_label(name))[:200],
+                unit=meta.get("unit") or "people",
+                description=meta.get("description", ""),
+            ))
+            self.created_measures.append(f"{topic.slug}/{found.slug}")
+        return found
+
+    def find_source(self, name: str) -> Source | None:
+        return self.sources.get(name) or next(
+            (s for s in self.sources.values() if s.name.lower() == name.lower()), None
+        ) or self.sources.get(slugify(name))
+
+    def source(self, name: str, meta: dict[str, Any] | None = None) -> Source:
+        found = self.find_source(name)
+        if found is None:
+            values = dict(meta or {})
+            values.setdefault("slug", slugify(name))
+            values.setdefault("name", name[:200])
+            if values.get("kind") not in _KINDS:
+                values["kind"] = SourceKind.OTHER
+            found = create_source(self.session, SourceCreate(**values))
+            self.sources[found.slug] = found
+            self.created_sources.append(found.slug)
+        return found

@@ -4,17 +4,18 @@ estimates for the timeline and table — now, or as the comparison stood on a pa
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, joinedload
 
-from app import figures
+from app.domain.dates import PartialDate, parse_optional_date, partial_date
+from app.domain.figures import format_figure
+from app.domain.vocabulary import Status
 from app.models import Estimate, Measure, Revision, Source, Topic
-from app.services import catalog, estimates
+from app.services import catalog, listing
 
 # A source that reports parts but no total is compared on the total through their sum.
 DERIVED_SUMS = {"casualties": ("killed", "wounded")}
@@ -31,8 +32,8 @@ class Entry:
     high: int | None
     best: int | None
     qualifier: str
-    as_of: figures.PartialDate | None
-    stated_on: figures.PartialDate | None
+    as_of: PartialDate | None
+    stated_on: PartialDate | None
     estimate_id: int | None = None
     claimant: str = ""
     notes: str = ""
@@ -46,7 +47,7 @@ class Entry:
 
     @property
     def figure(self) -> str:
-        return figures.format_figure(self.low, self.high, self.qualifier, self.best)
+        return format_figure(self.low, self.high, self.qualifier, self.best)
 
     @property
     def date_label(self) -> str:
@@ -75,15 +76,11 @@ class TopicView:
         return sorted({e.source.slug for m in self.measures for e in m.entries})
 
 
-def _partial(value: dt.date | None, precision: str | None) -> figures.PartialDate | None:
-    return figures.PartialDate(value, precision) if value and precision else None
-
-
 def _entry(e: Estimate) -> Entry:
     return Entry(
         source=e.source, measure_id=e.measure_id, low=e.low, high=e.high, best=e.best,
-        qualifier=e.qualifier, as_of=_partial(e.as_of, e.as_of_precision),
-        stated_on=_partial(e.stated_on, e.stated_on_precision), estimate_id=e.id,
+        qualifier=e.qualifier, as_of=partial_date(e.as_of, e.as_of_precision),
+        stated_on=partial_date(e.stated_on, e.stated_on_precision), estimate_id=e.id,
         claimant=e.claimant, notes=e.notes, citations=tuple(e.citations),
     )
 
@@ -91,13 +88,10 @@ def _entry(e: Estimate) -> Entry:
 def _entry_from_snapshot(
     snap: dict[str, Any], estimate_id: int, measure_id: int, source: Source
 ) -> Entry:
-    def date(value: str | None) -> figures.PartialDate | None:
-        return figures.parse_partial_date(value) if value else None
-
     return Entry(
         source=source, measure_id=measure_id, low=snap["low"], high=snap["high"],
-        best=snap["best"], qualifier=snap["qualifier"], as_of=date(snap["as_of"]),
-        stated_on=date(snap["stated_on"]), estimate_id=estimate_id,
+        best=snap["best"], qualifier=snap["qualifier"], as_of=parse_optional_date(snap["as_of"]),
+        stated_on=parse_optional_date(snap["stated_on"]), estimate_id=estimate_id,
         claimant=snap.get("claimant", ""), notes=snap.get("notes", ""),
         citations=tuple(snap.get("citations", [])),
     )
@@ -167,7 +161,7 @@ def topic_view(session: Session, slug: str, as_of: dt.date | None = None) -> Top
     topic = catalog.get_topic(session, slug)
     views = {m.id: MeasureView(measure=m) for m in topic.measures}
     if as_of is None:
-        latest = estimates.latest_estimate_ids(session, topic.id)
+        latest = listing.latest_estimate_ids(session, topic.id)
         for e in _topic_estimates(session, topic.id):
             entry = _entry(e)
             views[e.measure_id].entries.append(entry)
@@ -190,7 +184,7 @@ def _topic_estimates(session: Session, topic_id: int) -> list[Estimate]:
     return list(session.scalars(
         select(Estimate)
         .join(Measure, Estimate.measure_id == Measure.id)
-        .where(Measure.topic_id == topic_id, Estimate.status == "active")
+        .where(Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE)
         .options(joinedload(Estimate.source), joinedload(Estimate.citations))
     ).unique())
 
@@ -222,7 +216,7 @@ def _entries_as_of(session: Session, topic_id: int, day: dt.date) -> list[Entry]
     entries = []
     for estimate_id, snap, measure_id, source_id in rows:
         entry = _entry_from_snapshot(snap, estimate_id, measure_id, sources[source_id])
-        if snap["status"] == "active" and entry.as_of is not None and entry.as_of.value <= day:
+        if snap["status"] == Status.ACTIVE and entry.as_of is not None and entry.as_of.value <= day:
             entries.append(entry)
     return entries
 
@@ -230,7 +224,7 @@ def _entries_as_of(session: Session, topic_id: int, day: dt.date) -> list[Entry]
 def home_view(session: Session) -> list[TopicView]:
     """Every topic with each source's latest figures, in a constant number of queries."""
     topics = catalog.list_topics(session)
-    latest = estimates.latest_estimates(session)
+    latest = listing.latest_estimates(session)
     views = []
     for topic in topics:
         measure_views = {m.id: MeasureView(measure=m) for m in topic.measures}
@@ -241,24 +235,3 @@ def home_view(session: Session) -> list[TopicView]:
         _add_derived(measures)
         views.append(TopicView(topic=topic, as_of=None, measures=measures))
     return views
-
-
-def search(session: Session, query: str) -> tuple[list[Topic], list[Source]]:
-    # NUL and other control characters cannot be in stored text (PostgreSQL refuses NUL).
-    q = re.sub(r"[\x00-\x1f\x7f]", "", query).strip()[:100]
-    if not q:
-        return [], []
-    topics = session.scalars(
-        select(Topic).where(or_(Topic.title.icontains(q, autoescape=True),
-                                Topic.summary.icontains(q, autoescape=True),
-                                Topic.slug.icontains(q, autoescape=True)))
-        .options(selectinload(Topic.measures)).order_by(Topic.title).limit(50)
-    ).all()
-    sources = session.scalars(
-        select(Source).where(or_(Source.name.icontains(q, autoescape=True),
-                                 Source.slug.icontains(q, autoescape=True),
-                                 Source.country.icontains(q, autoescape=True),
-                                 Source.description.icontains(q, autoescape=True)))
-        .order_by(Source.name).limit(50)
-    ).all()
-    return list(topics), list(sources)

@@ -11,8 +11,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.errors import NotFound, ValidationFailed
+from app.domain.actor import Actor
+from app.domain.errors import NotFound, ValidationFailed
+from app.domain.vocabulary import Role
 from app.models import ApiToken, LoginSession, User, utcnow
+from app.schemas.common import MAX_ID
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 12
@@ -21,6 +24,11 @@ _COMMON = {
     "changeme", "iloveyou", "trustno1", "reckon",
 }
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ROLES = frozenset(r.value for r in Role)
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(id=user.id, name=user.display_name, role=Role(user.role))
 
 
 def hash_password(password: str) -> str:
@@ -68,7 +76,7 @@ def create_user(
         errors["email"] = f"'{email}' is not an e-mail address."
     elif session.scalars(select(User).where(User.email == email)).first():
         errors["email"] = f"There is already a user {email}."
-    if role not in ("editor", "admin"):
+    if role not in _ROLES:
         errors["role"] = "The role must be editor or admin."
     problem = password_problem(password, email)
     if problem:
@@ -106,7 +114,7 @@ def create_api_token(session: Session, user: User) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def actor_for_token(session: Session, token: str) -> Actor | None:
     found = session.scalars(
         select(ApiToken)
         .where(ApiToken.token_hash == _token_hash(token))
@@ -115,7 +123,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     if found is None or not found.user.active:
         return None
     found.last_used_at = utcnow()
-    return found.user
+    return actor_of(found.user)
 
 
 def list_users(session: Session) -> list[User]:
@@ -123,19 +131,19 @@ def list_users(session: Session) -> list[User]:
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id) if 1 <= user_id <= 2**31 - 1 else None
+    user = session.get(User, user_id) if 1 <= user_id <= MAX_ID else None
     if user is None:
         raise NotFound(f"No user {user_id}.")
     return user
 
 
-def update_user(session: Session, user: User, acting: User, *, role: str | None = None,
+def update_user(session: Session, user: User, acting: Actor, *, role: str | None = None,
                 active: bool | None = None) -> User:
     """Change a user's role or disable them; disabling ends their sessions at once."""
     if user.id == acting.id and (active is False or role == "editor"):
         raise ValidationFailed({"user": "You cannot disable or demote yourself."})
     if role is not None:
-        if role not in ("editor", "admin"):
+        if role not in _ROLES:
             raise ValidationFailed({"role": "The role must be editor or admin."})
         user.role = role
     if active is not None:

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
-from app.schemas import CitationIn, EstimateCreate, SourceCreate
+from app.schemas.catalog import SourceCreate
+from app.schemas.estimates import CitationIn, EstimateCreate
 from app.services import catalog, estimates
 from tests import factories
 from tests.conftest import _migrate

@@ -1,0 +1,47 @@
+"""What a citation records: one list of fields, used by the form, the API, revisions and
+import/export, so no path can silently drop one (as the edit form once did with retrieved_on)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CitationField:
+    name: str  # attribute, API and JSON key
+    column: str  # CSV column
+    label: str  # form label
+    max_length: int = 300
+    is_date: bool = False
+    multiline: bool = False
+    hint: str = ""
+
+    @property
+    def input_type(self) -> str:
+        return "date" if self.is_date else "url" if self.name == "url" else "text"
+
+
+CITATION_FIELDS: tuple[CitationField, ...] = (
+    CitationField("url", "citation_url", "URL", max_length=2000),
+    CitationField("publication", "publication", "Publication"),
+    CitationField("title", "citation_title", "Title"),
+    CitationField("published_on", "published_on", "Published on", max_length=10, is_date=True),
+    CitationField("quote", "quote", "Quote, in the original language", max_length=10000,
+                  multiline=True),
+    CitationField("quote_translation", "quote_translation", "Translation (optional)",
+                  max_length=10000, multiline=True),
+    CitationField("language", "language", "Language", max_length=20, hint="e.g. de, en"),
+    CitationField("retrieved_on", "retrieved_on", "Retrieved on", max_length=10, is_date=True,
+                  hint="when the page was read"),
+)
+CITATION_NAMES: tuple[str, ...] = tuple(f.name for f in CITATION_FIELDS)
+
+
+def blank_citation() -> dict[str, str | None]:
+    return {f.name: None if f.is_date else "" for f in CITATION_FIELDS}
+
+
+def has_reference(citation: Mapping[str, object]) -> bool:
+    """A citation must say where: a URL or a publication."""
+    return bool(citation.get("url") or citation.get("publication"))

@@ -1,0 +1,1 @@
+"""Pydantic models: what the API and the services accept, and what the API answers."""

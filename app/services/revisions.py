@@ -1,0 +1,123 @@
+"""Revisions: every change to an estimate keeps a full snapshot of before and after, so any
+state can be shown, compared or restored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.domain.actor import Actor
+from app.domain.citations import CITATION_FIELDS
+from app.domain.dates import partial_iso
+from app.models import Citation, Estimate, Measure, Revision
+
+FIELD_LABELS = {
+    "low": "Low", "high": "High", "best": "Best", "qualifier": "Qualifier", "as_of": "As of",
+    "stated_on": "Stated on", "claimant": "Claimed by", "notes": "Notes", "status": "Status",
+    "citations": "Citations",
+}
+
+
+def citation_dict(c: Citation) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f in CITATION_FIELDS:
+        value = getattr(c, f.name)
+        values[f.name] = value.isoformat() if f.is_date and isinstance(value, dt.date) else value
+    return values
+
+
+def snapshot(e: Estimate) -> dict[str, Any]:
+    """Everything a revision needs to show or restore this state of the estimate."""
+    return {
+        "topic": e.measure.topic.slug,
+        "measure": e.measure.slug,
+        "source": e.source.slug,
+        "low": e.low,
+        "high": e.high,
+        "best": e.best,
+        "qualifier": e.qualifier,
+        "as_of": partial_iso(e.as_of, e.as_of_precision),
+        "stated_on": partial_iso(e.stated_on, e.stated_on_precision),
+        "claimant": e.claimant,
+        "notes": e.notes,
+        "status": e.status,
+        "citations": [citation_dict(c) for c in e.citations],
+    }
+
+
+def add_revision(
+    session: Session,
+    estimate: Estimate,
+    action: str,
+    before: dict[str, Any] | None,
+    actor: Actor | None,
+    comment: str,
+) -> Revision:
+    number = session.scalar(
+        select(func.coalesce(func.max(Revision.number), 0)).where(
+            Revision.estimate_id == estimate.id
+        )
+    )
+    revision = Revision(
+        estimate_id=estimate.id,
+        number=(number or 0) + 1,
+        action=action,
+        before=before,
+        after=snapshot(estimate),
+        user_id=actor.id if actor else None,
+        comment=comment,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+
+def diff_snapshots(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
+    """Field-by-field differences between two states of an estimate."""
+    before = before or {}
+    empty: tuple[Any, ...] = (None, "", [])
+    return [
+        Change(name, label, before.get(name), after.get(name))
+        for name, label in FIELD_LABELS.items()
+        if before.get(name) != after.get(name)
+        and not (before.get(name) in empty and after.get(name) in empty)
+    ]
+
+
+def snapshot_at_version(session: Session, estimate_id: int, version: int) -> dict[str, Any] | None:
+    """The estimate as it was at `version`: each change bumps the version and adds a revision,
+    so version n is what revision n left behind."""
+    return session.scalar(
+        select(Revision.after).where(Revision.estimate_id == estimate_id,
+                                     Revision.number == version)
+    )
+
+
+def recent_revisions(
+    session: Session, *, page: int = 1, per_page: int = 50
+) -> tuple[list[Revision], int]:
+    total = session.scalar(select(func.count()).select_from(Revision)) or 0
+    rows = session.scalars(
+        select(Revision)
+        .options(
+            joinedload(Revision.user),
+            joinedload(Revision.estimate).joinedload(Estimate.measure).joinedload(Measure.topic),
+            joinedload(Revision.estimate).joinedload(Estimate.source),
+        )
+        .order_by(Revision.created_at.desc(), Revision.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).unique()
+    return list(rows), total

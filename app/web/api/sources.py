@@ -1,0 +1,31 @@
+"""Sources and their record."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.schemas.catalog import SourceCreate, SourceOut
+from app.schemas.estimates import EstimateOut, SourceDetail
+from app.services import catalog, listing
+from app.web.deps import CurrentEditor, SessionDep
+
+router = APIRouter()
+
+
+@router.get("/sources", response_model=list[SourceOut])
+def list_sources(session: SessionDep) -> list[SourceOut]:
+    return [SourceOut.model_validate(x) for x in catalog.list_sources(session)]
+
+
+@router.get("/sources/{slug}", response_model=SourceDetail)
+def get_source(slug: str, session: SessionDep) -> SourceDetail:
+    source = catalog.get_source(session, slug)
+    return SourceDetail(
+        **SourceOut.model_validate(source).model_dump(),
+        estimates=[EstimateOut.of(e) for e in listing.source_estimates(session, source.id)],
+    )
+
+
+@router.post("/sources", response_model=SourceOut, status_code=status.HTTP_201_CREATED)
+def create_source(data: SourceCreate, session: SessionDep, editor: CurrentEditor) -> SourceOut:
+    return SourceOut.model_validate(catalog.create_source(session, data))

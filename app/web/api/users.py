@@ -1,0 +1,33 @@
+"""Users, for admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.schemas.users import UserCreate, UserOut, UserPatch
+from app.services import users
+from app.web.api.params import Id
+from app.web.deps import CurrentAdmin, SessionDep
+
+router = APIRouter()
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(session: SessionDep, admin: CurrentAdmin) -> list[UserOut]:
+    return [UserOut.model_validate(u) for u in users.list_users(session)]
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+def create_user(data: UserCreate, session: SessionDep, admin: CurrentAdmin) -> UserOut:
+    user = users.create_user(session, data.email, data.password, role=data.role,
+                             display_name=data.display_name)
+    return UserOut.model_validate(user)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def update_user(user_id: Id, data: UserPatch, session: SessionDep,
+                admin: CurrentAdmin) -> UserOut:
+    user = users.get_user(session, user_id)
+    return UserOut.model_validate(
+        users.update_user(session, user, admin, role=data.role, active=data.active)
+    )

@@ -1,0 +1,128 @@
+"""The estimate form: add a new estimate, edit one, and the conflict view when an edit was
+based on an outdated version."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from app.domain.citations import CITATION_FIELDS
+from app.domain.errors import Conflict, ValidationFailed
+from app.domain.figures import format_figure
+from app.domain.numbers import format_number
+from app.domain.vocabulary import Qualifier, SourceKind
+from app.models import Estimate
+from app.services import catalog, estimates, revisions
+from app.web.deps import EditorVisitor, FormDep, SessionDep
+from app.web.editor.common import redirect
+from app.web.forms.estimate import (
+    Checked,
+    EstimateForm,
+    check_estimate_form,
+    estimate_draft,
+    estimate_patch,
+    form_version,
+    placement,
+    proposed_snapshot,
+)
+from app.web.forms.fields import field
+from app.web.templating import render_page
+from app.web.visitor import check_csrf
+
+router = APIRouter()
+
+
+def _form_page(request: Request, session: Session, form: EstimateForm, *, status: int = 200,
+               estimate: Estimate | None = None, reading: str = "") -> Response:
+    return render_page(
+        request, "estimate_form.html", status_code=status, form=form, estimate=estimate,
+        topics=catalog.list_topics(session), sources=catalog.list_sources(session),
+        kinds=list(SourceKind), qualifiers=list(Qualifier), citation_fields=CITATION_FIELDS,
+        measure_names=sorted(catalog.DEFAULT_MEASURES), reading=reading,
+    )
+
+
+def _reading(checked: Checked) -> str:
+    fig = checked.figure
+    if fig is None:
+        return ""
+    low = "open" if fig.low is None else format_number(fig.low)
+    high = "open" if fig.high is None else format_number(fig.high)
+    shown = format_figure(fig.low, fig.high, fig.qualifier, fig.best)
+    return f"low {low}, high {high}, {Qualifier(fig.qualifier).label}: “{shown}”"
+
+
+@router.get("/estimates/new", response_class=HTMLResponse, name="new_estimate")
+def new_estimate_form(request: Request, session: SessionDep, visitor: EditorVisitor,
+                      topic: str = "", measure: str = "") -> Response:
+    return _form_page(request, session, EstimateForm.for_new(topic[:100], measure[:100]))
+
+
+@router.post("/estimates/new", response_class=HTMLResponse)
+def new_estimate(request: Request, session: SessionDep, visitor: EditorVisitor,
+                 form_data: FormDep) -> Response:
+    check_csrf(visitor, field(form_data, "csrf_token"))
+    form = EstimateForm.from_form(form_data)
+    checked = check_estimate_form(form, editing=False)
+    if form.errors:
+        return _form_page(request, session, form, status=422)
+    if form_data.get("action") == "preview":
+        return _form_page(request, session, form, reading=_reading(checked))
+    try:
+        created = estimates.create_placed(session, placement(form),
+                                          estimate_draft(form, checked), visitor.actor)
+    except ValidationFailed as exc:
+        form.errors.update(exc.fields)
+        return _form_page(request, session, form, status=422)
+    return redirect(request.url_for("estimate_page", estimate_id=created.id))
+
+
+@router.get("/estimates/{estimate_id}/edit", response_class=HTMLResponse, name="edit_estimate")
+def edit_estimate_form(request: Request, estimate_id: int, session: SessionDep,
+                       visitor: EditorVisitor) -> Response:
+    estimate = estimates.get_estimate(session, estimate_id)
+    return _form_page(request, session, EstimateForm.for_edit(estimate), estimate=estimate)
+
+
+@router.post("/estimates/{estimate_id}/edit", response_class=HTMLResponse)
+def edit_estimate(request: Request, estimate_id: int, session: SessionDep,
+                  visitor: EditorVisitor, form_data: FormDep) -> Response:
+    check_csrf(visitor, field(form_data, "csrf_token"))
+    estimate = estimates.get_estimate(session, estimate_id)
+    form = EstimateForm.from_form(form_data)
+    fixed = revisions.snapshot(estimate)
+    for name in ("topic", "measure", "source"):  # fixed once an estimate exists
+        form.values[name] = fixed[name]
+    checked = check_estimate_form(form, editing=True)
+    if form.errors:
+        return _form_page(request, session, form, status=422, estimate=estimate)
+    if form_data.get("action") == "preview":
+        return _form_page(request, session, form, estimate=estimate, reading=_reading(checked))
+    version = form_version(form)
+    if version != estimate.version:
+        return _conflict_page(request, session, estimate, form, checked, version)
+    try:
+        estimates.update_estimate(session, estimate_id, estimate_patch(form, checked),
+                                  visitor.actor, version=version)
+    except ValidationFailed as exc:
+        form.errors.update(exc.fields)
+        return _form_page(request, session, form, status=422, estimate=estimate)
+    except Conflict:
+        fresh = estimates.get_estimate(session, estimate_id)
+        return _conflict_page(request, session, fresh, form, checked, version)
+    return redirect(request.url_for("estimate_page", estimate_id=estimate_id))
+
+
+def _conflict_page(request: Request, session: Session, estimate: Estimate, form: EstimateForm,
+                   checked: Checked, version: int | None) -> Response:
+    current = revisions.snapshot(estimate)
+    opened = revisions.snapshot_at_version(session, estimate.id, version) if version else None
+    latest = max(estimate.revisions, key=lambda r: r.number)
+    theirs = proposed_snapshot(checked, form, current)
+    return render_page(
+        request, "conflict.html", status_code=409, estimate=estimate, form=form,
+        since=revisions.diff_snapshots(opened, current) if opened else [],
+        mine=revisions.diff_snapshots(current, theirs), opened_version=version,
+        latest=latest, latest_by=latest.user.display_name if latest.user else "an import",
+    )

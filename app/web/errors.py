@@ -1,0 +1,171 @@
+"""Every error answered in the reader's format — an HTML page for pages, JSON for the API —
+with the user's words, never internals; database trouble is logged once, with its cause."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain.errors import (
+    Conflict,
+    DomainError,
+    ErrorKind,
+    TooManyAttempts,
+    ValidationFailed,
+)
+from app.logs import get_logger
+from app.services.health import DatabaseState
+from app.web.templating import render_page
+from app.web.visitor import SignInRequired
+
+log = get_logger("web")
+
+STATUS_OF: dict[ErrorKind, int] = {
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.INVALID: 422,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.THROTTLED: 429,
+}
+_HTTP_MESSAGES = {
+    404: "There is no page at this address.",
+    405: "This address does not accept that kind of request.",
+}
+UNAVAILABLE = "The database is unavailable. Please try again in a minute."
+RETRY_AFTER = "30"
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not path.startswith("/api") and path != "/openapi.json"
+
+
+def error_page(request: Request, status: int, message: str,
+               headers: dict[str, str] | None = None) -> Response:
+    response = render_page(request, "error.html", status_code=status, status=status,
+                           message=message)
+    response.headers.update(headers or {})
+    return response
+
+
+def error_response(request: Request, status: int, message: str, *, detail: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    if wants_html(request):
+        return error_page(request, status, message, headers)
+    return JSONResponse({"detail": message if detail is None else detail},
+                        status_code=status, headers=headers)
+
+
+def _detail(exc: DomainError) -> Any:
+    if isinstance(exc, ValidationFailed):
+        # The same shape FastAPI uses for request validation, so clients parse one format.
+        return [
+            {"loc": ["body", *name.split(".")], "msg": msg, "type": "value_error"}
+            for name, msg in exc.fields.items()
+        ]
+    if isinstance(exc, Conflict):
+        return {"msg": exc.message, "current_version": exc.current_version}
+    return exc.message
+
+
+def _headers(exc: DomainError, html: bool) -> dict[str, str]:
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after)}
+    if exc.kind == ErrorKind.UNAUTHENTICATED and not html:
+        return {"WWW-Authenticate": "Bearer"}
+    return {}
+
+
+def _expected(error: dict[str, Any]) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind.startswith(("date", "datetime")):
+        return "a real date written YYYY-MM-DD, such as 2025-01-31"
+    if kind.startswith("int"):
+        return "a whole number"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"a number of at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"a number of at most {ctx.get('le', ctx.get('lt'))}"
+    if kind == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters long"
+    if kind == "missing":
+        return "given"
+    return "written differently"
+
+
+def plain_address_problem(errors: list[dict[str, Any]]) -> str:
+    """What is wrong with the address, in a reader's words."""
+    parts = [f"‘{e['loc'][-1]}’ should be {_expected(e)}" for e in errors]
+    return "The address has a mistake: " + "; ".join(parts) + "."
+
+
+def _first_line(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
+
+
+def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseState]) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        html = wants_html(request)
+        return error_response(request, STATUS_OF[exc.kind], exc.message, detail=_detail(exc),
+                              headers=_headers(exc, html) or None)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(exc.location, status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # The offending input is left out: it may be NaN or Infinity, which JSON cannot carry.
+        errors = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+        ]
+        return error_response(request, 422, plain_address_problem(list(exc.errors())),
+                              detail=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if wants_html(request):
+            message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+            return error_page(request, exc.status_code, message, headers)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=headers)
+
+    @app.exception_handler(IntegrityError)
+    @app.exception_handler(DataError)
+    async def _refused(request: Request, exc: DBAPIError) -> Response:
+        # Last line of defence: input that slipped past validation and was refused by a
+        # database constraint is the client's mistake, not a crash — but a gap to close.
+        log.warning("database_refused_input", path=request.url.path, cause=_first_line(exc))
+        return error_response(request, 422, "The database refused this input.")
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(ProgrammingError)
+    def _database(request: Request, exc: DBAPIError) -> Response:
+        state = database_state()
+        if not state.ok:
+            log.error(state.problem.replace(" ", "_"), path=request.url.path,
+                      cause=state.cause or _first_line(exc))
+            return error_response(request, 503, UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
+        if isinstance(exc, ProgrammingError):
+            raise exc  # a bug, not an outage: the request middleware logs it and answers 500
+        log.error("database_error", path=request.url.path, cause=_first_line(exc),
+                  exc_info=exc)
+        return error_response(request, 503, UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})

@@ -1,0 +1,1 @@
+"""Form binding: what was typed, kept as typed, turned into checked service input."""

@@ -1,0 +1,52 @@
+"""Per-request context: a request id in every log event and in the X-Request-ID header, and
+the one place where an unexpected exception is logged (once, with its traceback) and answered
+with a 500 page or JSON."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import structlog
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.logs import get_logger
+from app.web.errors import error_response
+
+log = get_logger("web")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+INTERNAL = "Something went wrong on our side. It has been logged; please try again later."
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"],
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                log.exception("unexpected_error", method=scope["method"], path=scope["path"])
+                if not started:
+                    request = Request(scope)
+                    response = error_response(request, 500, INTERNAL)
+                    await response(scope, receive, send_with_id)

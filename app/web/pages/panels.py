@@ -1,0 +1,67 @@
+"""Chart models for a topic's measures, built from comparison entries: one colour per source
+across every chart of a topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.charts.palette import assign_colors
+from app.charts.range import RangeChart, RangeInput, range_chart
+from app.charts.timeline import TimelineChart, TimelinePoint, TimelineSeries, timeline_chart
+from app.services.comparison import Entry, MeasureView, TopicView
+
+
+@dataclass(frozen=True)
+class Panel:
+    view: MeasureView
+    chart: RangeChart
+    timeline: TimelineChart
+    undated: int
+
+
+def _range_input(entry: Entry) -> RangeInput:
+    return RangeInput(
+        label=entry.source.name,
+        low=entry.low,
+        high=entry.high,
+        best=entry.best,
+        qualifier=entry.qualifier,
+        value_label=entry.figure,
+        date_label=entry.date_label,
+        kind=entry.source.kind,
+        party_to_conflict=entry.source.party_to_conflict,
+        derived=entry.derived,
+        key=entry.source.slug,
+    )
+
+
+def measure_range_chart(view: MeasureView, colors: dict[str, str],
+                        width: int = 720) -> RangeChart:
+    return range_chart([_range_input(e) for e in view.latest], width=width,
+                       unit=view.measure.unit, colors=colors)
+
+
+def measure_timeline(view: MeasureView, colors: dict[str, str]) -> TimelineChart:
+    series: dict[str, list[TimelinePoint]] = {}
+    names: dict[str, str] = {}
+    for entry in sorted(view.entries, key=Entry.sort_key):
+        if entry.as_of is None:
+            continue
+        names[entry.source.slug] = entry.source.name
+        series.setdefault(entry.source.slug, []).append(TimelinePoint(
+            when=entry.as_of.value, low=entry.low, high=entry.high,
+            value_label=entry.figure, date_label=entry.date_label,
+        ))
+    return timeline_chart(
+        [TimelineSeries(label=names[k], key=k, points=v) for k, v in series.items()],
+        unit=view.measure.unit, colors=colors,
+    )
+
+
+def measure_panels(view: TopicView) -> list[Panel]:
+    colors = assign_colors(view.source_keys)
+    return [
+        Panel(view=m, chart=measure_range_chart(m, colors), timeline=measure_timeline(m, colors),
+              undated=sum(1 for e in m.entries if e.as_of is None))
+        for m in view.measures
+    ]

@@ -1,0 +1,83 @@
+"""What readers browse: every topic, a topic's comparison, a source's record, one estimate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.charts.palette import assign_colors
+from app.domain.dates import utc_today
+from app.services import catalog, comparison, estimates, listing, search
+from app.web.caching import cached
+from app.web.deps import SessionDep, VisitorDep
+from app.web.pages.panels import measure_panels, measure_range_chart
+from app.web.templating import render_page
+
+router = APIRouter()
+AsOf = Query(None, description="Show the comparison as it stood on this date (YYYY-MM-DD).")
+
+
+@router.get("/", response_class=HTMLResponse, name="home")
+def home(request: Request, session: SessionDep, visitor: VisitorDep,
+         q: str = Query("", max_length=100)) -> Response:
+    def render() -> Response:
+        topics = comparison.home_view(session)
+        colors = assign_colors(sorted(
+            {e.source.slug for t in topics for m in t.measures for e in m.latest}))
+        cards = [
+            {"view": t, "charts": [(m, measure_range_chart(m, colors, width=560))
+                                   for m in t.measures if m.latest]}
+            for t in topics
+        ]
+        found = search.search(session, q) if q.strip() else None
+        return render_page(request, "home.html", cards=cards, q=q, found=found,
+                           json_url=request.url_for("list_topics"))
+
+    return cached(request, session, render)
+
+
+@router.get("/topics/{slug}", response_class=HTMLResponse, name="topic_page")
+def topic_page(request: Request, slug: str, session: SessionDep, visitor: VisitorDep,
+               as_of: dt.date | None = AsOf) -> Response:
+    def render() -> Response:
+        view = comparison.topic_view(session, slug, as_of)
+        json_url = request.url_for("get_topic", slug=slug)
+        here = request.url_for("topic_page", slug=slug)
+        if as_of:
+            json_url = json_url.include_query_params(as_of=as_of.isoformat())
+        today = utc_today()
+        return render_page(
+            request, "topic.html", view=view, panels=measure_panels(view),
+            json_url=json_url, today=today,
+            permalink=here.include_query_params(as_of=(as_of or today).isoformat()),
+            current_url=here,
+        )
+
+    return cached(request, session, render)
+
+
+@router.get("/sources/{slug}", response_class=HTMLResponse, name="source_page")
+def source_page(
+    request: Request, slug: str, session: SessionDep, visitor: VisitorDep
+) -> Response:
+    def render() -> Response:
+        source = catalog.get_source(session, slug)
+        return render_page(request, "source.html", source=source,
+                           estimates=listing.source_estimates(session, source.id),
+                           json_url=request.url_for("get_source", slug=slug))
+
+    return cached(request, session, render)
+
+
+@router.get("/estimates/{estimate_id}", response_class=HTMLResponse, name="estimate_page")
+def estimate_page(
+    request: Request, estimate_id: int, session: SessionDep, visitor: VisitorDep
+) -> Response:
+    def render() -> Response:
+        estimate = estimates.get_estimate(session, estimate_id)
+        return render_page(request, "estimate.html", e=estimate,
+                           json_url=request.url_for("get_estimate", estimate_id=estimate_id))
+
+    return cached(request, session, render)

@@ -1,0 +1,79 @@
+"""The Jinja environment (autoescaped everywhere, SVG included), its filters, and page
+rendering with what every page needs (the visitor, links for table rows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from app.config import PROJECT_DIR
+from app.domain.dates import PartialDate
+from app.domain.figures import format_figure
+from app.domain.numbers import format_number
+from app.domain.vocabulary import SourceKind
+
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+_KINDS = {k.value: k for k in SourceKind}
+
+
+def _kind_label(kind: str) -> str:
+    known = _KINDS.get(kind)
+    return known.label if known else kind
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,  # every template, .svg.j2 included: user text is escaped in SVG too
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = format_number
+    env.filters["figure"] = lambda e: format_figure(e.low, e.high, e.qualifier, e.best)
+    env.filters["kind"] = _kind_label
+    env.filters["figure_of"] = lambda snap: format_figure(
+        snap["low"], snap["high"], snap["qualifier"], snap.get("best")
+    )
+    env.filters["partial"] = lambda v, p: PartialDate(v, p).label() if v and p else "undated"
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+class Urls:
+    """Links for rows of a table: each route resolved once per request, not once per row
+    (resolving walks every route, which dominates a page with thousands of rows)."""
+
+    def __init__(self, request: Request) -> None:
+        self._estimate = str(request.url_for("estimate_page", estimate_id=1))[:-1]
+        self._source = str(request.url_for("source_page", slug="x"))[:-1]
+        self._topic = str(request.url_for("topic_page", slug="x"))[:-1]
+
+    def estimate(self, estimate_id: int | None) -> str:
+        return f"{self._estimate}{estimate_id}"
+
+    def source(self, slug: str) -> str:
+        return f"{self._source}{slug}"
+
+    def topic(self, slug: str) -> str:
+        return f"{self._topic}{slug}"
+
+
+def urls_for(request: Request) -> Urls:
+    urls: Urls | None = getattr(request.state, "urls", None)
+    if urls is None:
+        urls = request.state.urls = Urls(request)
+    return urls
+
+
+def render_page(request: Request, name: str, status_code: int = 200,
+                **context: Any) -> HTMLResponse:
+    context.setdefault("visitor", getattr(request.state, "visitor", None))
+    context.setdefault("urls", urls_for(request))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
