@@ -19,4 +19,4 @@ USER reckon
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz').status == 200 else 1)"
 # RECKON_DATABASE_URL must point at PostgreSQL, e.g. postgresql+psycopg://user:pass@db/reckon
-CMD ["sh", "-c", "reckon db upgrade && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --proxy-headers --workers 2"]
+CMD ["sh", "-c", "reckon db upgrade && exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000 --proxy-headers --workers 2"]

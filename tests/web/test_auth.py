@@ -214,3 +214,28 @@ def test_only_admins_manage_users(client: TestClient, session: Session) -> None:
     listed = client.get("/api/users", headers={"Authorization": f"Bearer {admin}"})
     assert listed.status_code == 200
     assert {u["role"] for u in listed.json()} == {"editor", "admin"}
+
+
+def test_admins_add_promote_and_disable_users_through_the_api(client: TestClient,
+                                                              session: Session) -> None:
+    editor = {"Authorization": f"Bearer {factories.api_token(session, role='editor')}"}
+    admin = {"Authorization": f"Bearer {factories.api_token(session, role='admin')}"}
+    new = {"email": "New.Editor@Example.org", "password": factories.PASSWORD,
+           "display_name": "New Editor"}
+    assert client.post("/api/users", headers=editor, json=new).status_code == 403
+    created = client.post("/api/users", headers=admin, json=new)
+    assert created.status_code == 201
+    user = created.json()
+    assert (user["email"], user["role"], user["active"]) == ("new.editor@example.org",
+                                                             "editor", True)
+    assert client.patch(f"/api/users/{user['id']}", headers=editor,
+                        json={"role": "admin"}).status_code == 403
+    promoted = client.patch(f"/api/users/{user['id']}", headers=admin,
+                            json={"role": "admin", "active": False})
+    assert (promoted.json()["role"], promoted.json()["active"]) == ("admin", False)
+    weak = client.post("/api/users", headers=admin, json={**new, "email": "b@example.org",
+                                                          "password": "short"})
+    assert weak.status_code == 422
+    assert weak.json()["detail"][0]["loc"] == ["body", "password"]
+    session.expire_all()
+    assert session.scalar(select(User.active).where(User.id == user["id"])) is False

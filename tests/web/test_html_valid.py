@@ -62,21 +62,23 @@ def test_pages_are_valid_html(signed_in: tuple[TestClient, Session], tmp_path: P
         pytest.skip(message)
     client, session = signed_in
     eid = session.scalar(select(Estimate.id).order_by(Estimate.id))
-    pages = {
-        "home": "/", "search": "/?q=korea", "topic": f"/topics/{TOPIC}",
-        "topic-as-of": f"/topics/{TOPIC}?as_of=2025-01-31", "source": "/sources/south-korea-nis",
-        "estimate": f"/estimates/{eid}", "history": f"/estimates/{eid}/history",
-        "edit": f"/estimates/{eid}/edit", "new": "/estimates/new",
-        "retract": f"/estimates/{eid}/retract", "changes": "/changes", "users": "/admin/users",
-        "embed": f"/embed/topics/{TOPIC}/casualties", "not-found": "/topics/nope",
-        "login": "/login",
+    pages = {  # name: (address, the status it must answer)
+        "home": ("/", 200), "search": ("/?q=korea", 200), "topic": (f"/topics/{TOPIC}", 200),
+        "topic-as-of": (f"/topics/{TOPIC}?as_of=2025-01-31", 200),
+        "source": ("/sources/south-korea-nis", 200), "estimate": (f"/estimates/{eid}", 200),
+        "history": (f"/estimates/{eid}/history", 200), "edit": (f"/estimates/{eid}/edit", 200),
+        "new": ("/estimates/new", 200), "retract": (f"/estimates/{eid}/retract", 200),
+        "changes": ("/changes", 200), "users": ("/admin/users", 200),
+        "embed": (f"/embed/topics/{TOPIC}/casualties", 200), "not-found": ("/topics/nope", 404),
+        "bad-address": (f"/topics/{TOPIC}?as_of=2025-02-30", 422), "login": ("/login", 200),
     }
-    for name, url in pages.items():
+    for name, (url, status) in pages.items():
         response = client.get(url)
-        assert response.status_code in (200, 404), url
+        assert response.status_code == status, url
         (tmp_path / f"{name}.html").write_text(response.text)
     token = factories.csrf_from(client.get("/estimates/new").text)
     mistakes = client.post("/estimates/new", data={"csrf_token": token, "low": "5", "high": "1"})
+    assert mistakes.status_code == 422
     (tmp_path / "form-errors.html").write_text(mistakes.text)
     conflict = client.post(f"/estimates/{eid}/edit", data={
         "csrf_token": token, "version": "0", "figure": "about 5",

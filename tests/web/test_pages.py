@@ -12,6 +12,7 @@ from lxml.etree import _Element
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
+from app.domain.dates import utc_today
 from app.models import Citation, Estimate, Measure, Revision, Source
 from app.schemas.estimates import EstimatePatch
 from app.services import estimates
@@ -162,7 +163,7 @@ def test_as_of_ignores_revisions_made_later(client: TestClient, session: Session
     assert us is not None
     estimates.update_estimate(session, us, EstimatePatch(version=1, low=1500, high=1500), None)
     session.commit()
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (utc_today() - dt.timedelta(days=1)).isoformat()
     then = {r["source"]: r["value"]
             for r in _rows(_chart(_doc(client, f"/topics/{TOPIC}?as_of={yesterday}"),
                                   "casualties"))}
@@ -211,6 +212,59 @@ def test_every_page_names_its_json_twin(client: TestClient, session: Session, ur
     (link,) = _doc(client, url).cssselect('link[rel="alternate"][type="application/json"]')
     assert link.get("href").endswith(twin)
     assert client.get(link.get("href")).status_code == 200
+
+
+def _page_and_twin(client: TestClient, url: str) -> tuple[_Element, Any]:
+    doc = _doc(client, url)
+    (link,) = doc.cssselect('link[rel="alternate"][type="application/json"]')
+    return doc, client.get(link.get("href")).json()
+
+
+def test_home_twin_lists_the_topics_and_measures_the_page_shows(client: TestClient) -> None:
+    doc, twin = _page_and_twin(client, "/")
+    shown = {card.cssselect("h2 a")[0].text_content():
+             [a.text_content() for a in card.cssselect("p.measures a")]
+             for card in doc.cssselect("article.topic-card")}
+    assert shown == {t["title"]: [m["label"] for m in t["measures"]] for t in twin}
+    assert shown  # the demo has a topic
+
+
+def test_topic_twin_carries_the_figures_each_chart_and_table_shows(client: TestClient) -> None:
+    doc, twin = _page_and_twin(client, f"/topics/{TOPIC}")
+    assert doc.cssselect("h1")[0].text == twin["title"]
+    for measure in twin["measures"]:
+        section = doc.cssselect(f"section#measure-{measure['slug']}")[0]
+        charted = sorted((r["source"], r["value"]) for r in _rows(_chart(doc, measure["slug"])))
+        assert charted == sorted((e["source"]["slug"], e["figure"]) for e in measure["latest"])
+        tabled = sorted(row.cssselect("td")[0].text_content().split("derived")[0].strip()
+                        for row in section.cssselect("table.estimates tbody tr"))
+        derived = [e for e in measure["latest"] if e["derived"]]
+        assert tabled == sorted(e["figure"] for e in measure["estimates"] + derived)
+
+
+def test_source_twin_carries_the_track_record_the_page_shows(client: TestClient) -> None:
+    doc, twin = _page_and_twin(client, "/sources/south-korea-nis")
+    assert doc.cssselect("h1")[0].text == twin["name"]
+    rows = [[td.text_content().strip() for td in tr.cssselect("td")]
+            for tr in doc.cssselect("table.estimates tbody tr")]
+    assert [(r[0], r[1], r[2], r[5]) for r in rows] == [
+        (e["topic"]["title"], e["measure"]["label"], e["figure"], e["status"])
+        for e in twin["estimates"]]
+    assert len(rows) == 3
+
+
+def test_estimate_twin_carries_the_figure_and_citations_the_page_shows(
+    client: TestClient, session: Session
+) -> None:
+    eid = session.scalar(select(Estimate.id).join(Source).where(
+        Source.slug == "south-korea-nis").order_by(Estimate.id))
+    doc, twin = _page_and_twin(client, f"/estimates/{eid}")
+    assert doc.cssselect("h1")[0].text_content() == f"{twin['measure']['label']}: {twin['figure']}"
+    quotes = [b.text_content().strip("“”") for b in doc.cssselect("div.citation blockquote")]
+    assert quotes == [c["quote"] for c in twin["citations"] if c["quote"]]
+    assert quotes  # the demo's NIS figures carry the German quote
+    history = doc.cssselect("ol.revisions li")
+    assert len(history) == len(twin["revisions"])
 
 
 def test_source_page_is_a_track_record(client: TestClient) -> None:
