@@ -18,6 +18,11 @@ class CitationField:
     hint: str = ""
 
     @property
+    def compact(self) -> bool:
+        """A short field (a date, a language code) that fits beside others on one line."""
+        return self.is_date or self.max_length <= 20
+
+    @property
     def input_type(self) -> str:
         return "date" if self.is_date else "url" if self.name == "url" else "text"
 

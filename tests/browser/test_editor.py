@@ -206,6 +206,43 @@ def test_new_editor_adds_an_estimate_from_the_topic_page(
     assert box["x"] == pytest.approx(x0 + (1000 - v0) * per_unit, abs=2), (box, ticks)
 
 
+def test_saving_an_edit_keeps_every_citation_field(
+    new_context: NewContext, editors: tuple[Editor, Editor]
+) -> None:
+    page = signed_in_page(new_context, editors[0])
+    page.goto("/estimates/new")
+    page.locator("#topic").select_option(TOPIC)
+    page.locator("#measure").fill("wounded")
+    page.locator("#source").select_option(label="US officials")
+    page.locator("#figure").fill("about 2,700")
+    page.locator("#notes").fill("first line\nsecond line")
+    page.locator("#citation-0-url").fill("https://example.org/wounded")
+    page.locator("#citation-0-publication").fill("Example Times")
+    page.locator("#citation-0-published_on").fill("2025-01-14")
+    page.locator("#citation-0-quote").fill("etwa 2.700\nverwundet")
+    page.locator("#citation-0-retrieved_on").fill("2025-01-20")
+    save(page)
+    expect(page).to_have_url(re.compile(r"/estimates/\d+$"))
+    estimate_id = int(page.url.rsplit("/", 1)[1])
+    saved = api(page, f"/api/estimates/{estimate_id}")
+    assert saved["citations"][0]["retrieved_on"] == "2025-01-20"
+
+    page.goto(f"/estimates/{estimate_id}/edit")
+    save(page)  # nothing changed: nothing is written
+    expect(page).to_have_url(re.compile(rf"/estimates/{estimate_id}$"))
+    unchanged = api(page, f"/api/estimates/{estimate_id}")
+    assert unchanged == saved
+
+    page.goto(f"/estimates/{estimate_id}/edit")
+    page.locator("#notes").fill("a corrected note")
+    save(page)
+    expect(page).to_have_url(re.compile(rf"/estimates/{estimate_id}$"))
+    edited = api(page, f"/api/estimates/{estimate_id}")
+    assert (edited["notes"], edited["version"]) == ("a corrected note", 2)
+    assert edited["citations"] == saved["citations"]
+    expect(page.locator("div.citation .retrieved")).to_have_text("(retrieved 2025-01-20)")
+
+
 # ---- 2. a refused form keeps everything ----------------------------------------------------
 
 def test_low_above_high_is_refused_with_everything_typed_kept(
