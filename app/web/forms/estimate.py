@@ -223,14 +223,9 @@ def estimate_draft(form: EstimateForm, checked: Checked) -> EstimateDraft:
 
 
 def estimate_patch(form: EstimateForm, checked: Checked) -> EstimatePatch:
-    fig = _figure(checked)
-    return EstimatePatch(
-        low=fig.low, high=fig.high, best=fig.best,
-        qualifier=fig.qualifier,  # type: ignore[arg-type]  # a checked Qualifier value
-        as_of=checked.as_of, stated_on=checked.stated_on,
-        claimant=form.get("claimant"), notes=form.get("notes"),
-        citations=checked.citations, comment=form.get("comment"),
-    )
+    """The same values as a patch: every field the form shows is set, so each is compared."""
+    draft = estimate_draft(form, checked)
+    return EstimatePatch.model_validate(draft.model_dump(exclude={"figure"}))
 
 
 def form_version(form: EstimateForm) -> int | None:
