@@ -83,6 +83,3 @@ class DatePrecision(StrEnum):
     MONTH = "month"
     YEAR = "year"
 
-
-def values(enum: type[StrEnum]) -> tuple[str, ...]:
-    return tuple(member.value for member in enum)

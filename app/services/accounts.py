@@ -127,6 +127,3 @@ def end_session(session: Session, raw: str | None) -> None:
     if raw:
         session.execute(delete(LoginSession).where(LoginSession.id == _digest(raw)))
 
-
-def end_user_sessions(session: Session, user_id: int) -> None:
-    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))

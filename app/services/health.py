@@ -32,13 +32,14 @@ def database_state(engine: Engine, head: str | None) -> DatabaseState:
     try:
         revision = schema_revision(engine)
     except SQLAlchemyError as exc:
-        return DatabaseState(False, None, head, cause=_first_line(exc))
+        return DatabaseState(False, None, head, cause=first_line(exc))
     cause = "" if revision == head else (
         f"schema at {revision or 'no revision'}, the code expects {head}"
     )
     return DatabaseState(True, revision, head, cause=cause)
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
+    """The database's own words for what went wrong, on one line, for the log."""
     orig = getattr(exc, "orig", None) or exc
     return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]

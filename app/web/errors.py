@@ -27,7 +27,7 @@ from app.domain.errors import (
     ValidationFailed,
 )
 from app.logs import get_logger
-from app.services.health import DatabaseState
+from app.services.health import DatabaseState, first_line
 from app.web.templating import render_page
 from app.web.visitor import SignInRequired
 
@@ -113,11 +113,6 @@ def plain_address_problem(errors: list[dict[str, Any]]) -> str:
     return "The address has a mistake: " + "; ".join(parts) + "."
 
 
-def _first_line(exc: Exception) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
-
-
 def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseState]) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
@@ -152,7 +147,7 @@ def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseS
     async def _refused(request: Request, exc: DBAPIError) -> Response:
         # Last line of defence: input that slipped past validation and was refused by a
         # database constraint is the client's mistake, not a crash — but a gap to close.
-        log.warning("database_refused_input", path=request.url.path, cause=_first_line(exc))
+        log.warning("database_refused_input", path=request.url.path, cause=first_line(exc))
         return error_response(request, 422, "The database refused this input.")
 
     @app.exception_handler(OperationalError)
@@ -162,10 +157,10 @@ def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseS
         state = database_state()
         if not state.ok:
             log.error(state.problem.replace(" ", "_"), path=request.url.path,
-                      cause=state.cause or _first_line(exc))
+                      cause=state.cause or first_line(exc))
             return error_response(request, 503, UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
         if isinstance(exc, ProgrammingError):
             raise exc  # a bug, not an outage: the request middleware logs it and answers 500
-        log.error("database_error", path=request.url.path, cause=_first_line(exc),
+        log.error("database_error", path=request.url.path, cause=first_line(exc),
                   exc_info=exc)
         return error_response(request, 503, UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
