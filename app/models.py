@@ -26,10 +26,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
 from app.domain.vocabulary import (
+    CatalogEntity,
+    Confidence,
     DatePrecision,
     Qualifier,
     RevisionAction,
     Role,
+    Scope,
     SourceKind,
     Status,
 )
@@ -38,6 +41,16 @@ from app.domain.vocabulary import (
 def _one_of(column: str, vocabulary: type[StrEnum]) -> str:
     # Callers guard NULL themselves where it matters: NULL IN (…) is NULL, which a CHECK passes.
     return f"{column} IN ({', '.join(repr(m.value) for m in vocabulary)})"
+
+
+def _dated(column: str) -> CheckConstraint:
+    """A partial date: a date and its precision, both or neither."""
+    return CheckConstraint(
+        f"({column} IS NULL AND {column}_precision IS NULL) OR "
+        f"({column} IS NOT NULL AND {column}_precision IS NOT NULL AND "
+        f"{_one_of(f'{column}_precision', DatePrecision)})",
+        name=f"{column}_precision",
+    )
 
 
 def utcnow() -> dt.datetime:
@@ -73,6 +86,9 @@ class Topic(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     # Collections never load implicitly (an N+1 fails loudly); a many-to-one may come from
     # the identity map but never from a hidden query.
@@ -93,8 +109,11 @@ class Measure(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # Display order within the topic (deployed before killed before casualties…).
     position: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     topic: Mapped[Topic] = relationship(back_populates="measures", lazy="raise_on_sql")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Source(Base):
@@ -104,12 +123,30 @@ class Source(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # "NIS" for "South Korea's National Intelligence Service": for charts where space is short.
+    short_name: Mapped[str] = mapped_column(String(60), default="")
     kind: Mapped[str] = mapped_column(String(20), default=SourceKind.OTHER.value)
     country: Mapped[str] = mapped_column(String(100), default="")
+    # The default for every topic; TopicSource overrides it for one topic.
     party_to_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     url: Mapped[str] = mapped_column(String(2000), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TopicSource(Base):
+    """A source's party status within one topic, where it differs from the source's default:
+    Ukraine's president is a party in one conflict and not in another."""
+
+    __tablename__ = "topic_sources"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    party_to_conflict: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -152,18 +189,12 @@ class Estimate(Base):
         CheckConstraint("best IS NULL OR high IS NULL OR best <= high", name="best_le_high"),
         CheckConstraint(_one_of("qualifier", Qualifier), name="qualifier"),
         CheckConstraint(_one_of("status", Status), name="status"),
-        CheckConstraint(
-            "(as_of IS NULL AND as_of_precision IS NULL) OR "
-            "(as_of IS NOT NULL AND as_of_precision IS NOT NULL AND "
-            f"{_one_of('as_of_precision', DatePrecision)})",
-            name="as_of_precision",
-        ),
-        CheckConstraint(
-            "(stated_on IS NULL AND stated_on_precision IS NULL) OR "
-            "(stated_on IS NOT NULL AND stated_on_precision IS NOT NULL AND "
-            f"{_one_of('stated_on_precision', DatePrecision)})",
-            name="stated_on_precision",
-        ),
+        CheckConstraint(_one_of("scope", Scope), name="scope"),
+        CheckConstraint(_one_of("confidence", Confidence), name="confidence"),
+        _dated("as_of"),
+        _dated("stated_on"),
+        _dated("period_start"),
+        _dated("period_end"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_estimates_measure_source_as_of", "measure_id", "source_id", "as_of"),
         Index("ix_estimates_source_as_of", "source_id", "as_of"),
@@ -182,6 +213,15 @@ class Estimate(Base):
     as_of_precision: Mapped[str | None] = mapped_column(String(5))
     stated_on: Mapped[dt.date | None] = mapped_column(Date)
     stated_on_precision: Mapped[str | None] = mapped_column(String(5))
+    # What the figure covers; anything but a total is shown beside the comparison, not in it.
+    scope: Mapped[str] = mapped_column(String(10), default=Scope.TOTAL.value)
+    scope_note: Mapped[str] = mapped_column(Text, default="")
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_start_precision: Mapped[str | None] = mapped_column(String(5))
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    period_end_precision: Mapped[str | None] = mapped_column(String(5))
+    confidence: Mapped[str] = mapped_column(String(12), default=Confidence.REPORTED.value)
+    confidence_note: Mapped[str] = mapped_column(Text, default="")
     claimant: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=Status.ACTIVE.value)
@@ -253,6 +293,31 @@ class Revision(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
 
     estimate: Mapped[Estimate] = relationship(back_populates="revisions", lazy="raise_on_sql")
+    user: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class CatalogRevision(Base):
+    """One change to a topic, measure, source or a source's party status within a topic."""
+
+    __tablename__ = "catalog_revisions"
+    __table_args__ = (
+        CheckConstraint(_one_of("entity", CatalogEntity), name="entity"),
+        CheckConstraint(_one_of("action", RevisionAction), name="action"),
+        Index("ix_catalog_revisions_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
     user: Mapped[User | None] = relationship(lazy="raise_on_sql")
 
 

@@ -1,5 +1,6 @@
-"""The side-by-side range chart: one row per source on a shared value axis, with the band
-where all sources overlap or the gap where they cannot."""
+"""The side-by-side range chart: one row per compared figure on a shared value axis, with the
+band where they all overlap or the gap where they cannot; below them, in a labelled group, the
+figures shown beside the comparison, each with the reason it is not compared."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from app.charts.scale import (
     tick_label,
     value_domain,
 )
-from app.charts.sentence import spread_sentence
-from app.domain.vocabulary import SourceKind
+from app.domain.comparison import LeftOut, Span, overlap_or_gap, spread_sentence
+from app.domain.dates import PartialDate
+from app.domain.vocabulary import Confidence, SourceKind
 
 # --- range chart layout (px) ---
 LABEL_WIDTH = 200  # source name + kind column
@@ -35,6 +37,11 @@ BAR_HEIGHT = 10
 LINE1_DY = -3
 LINE2_DY = 12
 TICK_LABEL_DY = -10
+# A figure shown beside the comparison gets a third line for the reason, across the chart.
+NOTE_HEIGHT = 16
+GROUP_HEADING_HEIGHT = 30
+# A full name longer than this gives way to the source's short name, if it has one.
+NAME_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,22 @@ class RangeInput:
     party_to_conflict: bool = False
     derived: bool = False
     key: str = ""
+    short_label: str = ""
+    when: PartialDate | None = None
+    confidence: str = Confidence.REPORTED.value
+    # Why the figure is not compared; None for a compared figure.
+    left_out: LeftOut | None = None
+
+    @property
+    def compared(self) -> bool:
+        return self.left_out is None
+
+    @property
+    def shown_label(self) -> str:
+        """The name drawn on the row: the full name, or the short name when it is too long."""
+        if len(self.label) > NAME_CHARS and self.short_label:
+            return self.short_label
+        return self.label
 
     @property
     def color_key(self) -> str:
@@ -101,6 +124,7 @@ class RangeRow:
     # Triangles (3 points each) at the plot edge for open ends; empty when the end is closed.
     arrow_low: tuple[tuple[float, float], ...]
     arrow_high: tuple[tuple[float, float], ...]
+    note_y: float | None = None  # the reason a figure is not compared, across the chart
 
     # Pass-throughs so templates can write row.label instead of row.input.label.
     @property
@@ -145,6 +169,22 @@ class RangeRow:
         return self.input.party_to_conflict
 
     @property
+    def shown_label(self) -> str:
+        return self.input.shown_label
+
+    @property
+    def confidence(self) -> str:
+        return self.input.confidence
+
+    @property
+    def uncertain(self) -> bool:
+        return self.input.confidence == Confidence.UNCERTAIN
+
+    @property
+    def left_out_because(self) -> str:
+        return self.input.left_out.text if self.input.left_out else ""
+
+    @property
     def derived(self) -> bool:
         return self.input.derived
 
@@ -180,6 +220,8 @@ class RangeChart:
     gap: Band | None
     sentence: str
     value_scale: Scale
+    group_heading: str = ""  # above the figures shown beside the comparison
+    group_heading_y: float = 0.0
 
     @property
     def empty(self) -> bool:
@@ -187,6 +229,45 @@ class RangeChart:
 
     def x(self, value: float) -> float:
         return self.value_scale(value)
+
+
+def _row(item: RangeInput, y: float, scale: Scale, color: str, *, label_x: float,
+         value_x: float, plot_left: float, plot_right: float) -> RangeRow:
+    return RangeRow(
+        input=item,
+        y=rounded(y),
+        x_low=scale(item.low) if item.low is not None else plot_left,
+        x_high=scale(item.high) if item.high is not None else plot_right,
+        x_best=scale(item.best) if item.best is not None else None,
+        is_point=item.low == item.high,
+        open_low=item.low is None,
+        open_high=item.high is None,
+        color=color,
+        bar_y=rounded(y - BAR_HEIGHT / 2),
+        label_x=label_x,
+        label_y=rounded(y + LINE1_DY),
+        kind_y=rounded(y + LINE2_DY),
+        value_x=value_x,
+        value_y=rounded(y + LINE1_DY),
+        date_y=rounded(y + LINE2_DY),
+        arrow_low=arrow(plot_left, y, 1, 0) if item.low is None else (),
+        arrow_high=arrow(plot_right, y, -1, 0) if item.high is None else (),
+        note_y=None if item.compared else rounded(y + ROW_HEIGHT / 2 + NOTE_HEIGHT / 2),
+    )
+
+
+def _band(span: Span | None, scale: Scale, plot_right: float, y1: float,
+          y2: float) -> Band | None:
+    if span is None:
+        return None
+    return Band(low=span.low, high=span.high, x1=scale(span.low),
+                x2=scale(span.high) if span.high is not None else plot_right, y1=y1, y2=y2)
+
+
+def _heading(beside: Sequence[RangeInput]) -> str:
+    if all(i.left_out is not None and i.left_out.partial for i in beside):
+        return "Not comparable with totals"
+    return "Not in the comparison"
 
 
 def range_chart(
@@ -197,74 +278,46 @@ def range_chart(
     unit: str = "people",
     colors: Mapping[str, str] | None = None,
 ) -> RangeChart:
-    """Lay out one horizontal bar per source, sorted by midpoint, on a shared value axis."""
+    """Lay out one horizontal bar per figure on a shared value axis: the compared figures sorted
+    by midpoint, then those shown beside the comparison, each with its reason."""
     for item in inputs:
         check_bounds(item.low, item.high, repr(item.label))
         if item.best is not None and item.best < 0:
             raise ValueError(f"{item.label!r}: negative best guess {item.best}")
 
-    ordered = sorted(inputs, key=lambda item: (midpoint(item.low, item.high), item.label, item.key))
-    finite = [
-        value for item in ordered for value in (item.low, item.high, item.best) if value is not None
-    ]
-    open_top_lows = [item.low for item in ordered if item.high is None and item.low is not None]
+    def order(item: RangeInput) -> tuple[float, str, str]:
+        return (midpoint(item.low, item.high), item.label, item.key)
+
+    compared = sorted((i for i in inputs if i.compared), key=order)
+    beside = sorted((i for i in inputs if not i.compared), key=order)
+    finite = [value for item in inputs for value in (item.low, item.high, item.best)
+              if value is not None]
+    open_top_lows = [item.low for item in inputs if item.high is None and item.low is not None]
     kind, domain_min, domain_max, tick_values = value_domain(finite, open_top_lows, log=log)
 
     plot_left, plot_right = fit_horizontal(width, LABEL_WIDTH, RIGHT_PAD, MIN_PLOT_WIDTH)
     label_x = rounded(min(float(TEXT_PAD), plot_left))
     value_x = rounded(plot_right + min(TEXT_PAD, width - plot_right))
     plot_top = float(TOP)
-    plot_bottom = float(TOP + ROW_HEIGHT * len(ordered))
+    compared_bottom = float(TOP + ROW_HEIGHT * len(compared))
     scale = Scale(kind, domain_min, domain_max, plot_left, plot_right)
-    palette = resolve_colors([item.color_key for item in ordered], colors)
+    palette = resolve_colors([item.color_key for item in [*compared, *beside]], colors)
+    place = {"label_x": label_x, "value_x": value_x, "plot_left": plot_left,
+             "plot_right": plot_right}
 
-    rows: list[RangeRow] = []
-    for index, item in enumerate(ordered):
-        y = TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2
-        x_low = scale(item.low) if item.low is not None else plot_left
-        x_high = scale(item.high) if item.high is not None else plot_right
-        rows.append(
-            RangeRow(
-                input=item,
-                y=rounded(y),
-                x_low=x_low,
-                x_high=x_high,
-                x_best=scale(item.best) if item.best is not None else None,
-                is_point=item.low == item.high,
-                open_low=item.low is None,
-                open_high=item.high is None,
-                color=palette[item.color_key],
-                bar_y=rounded(y - BAR_HEIGHT / 2),
-                label_x=label_x,
-                label_y=rounded(y + LINE1_DY),
-                kind_y=rounded(y + LINE2_DY),
-                value_x=value_x,
-                value_y=rounded(y + LINE1_DY),
-                date_y=rounded(y + LINE2_DY),
-                arrow_low=arrow(plot_left, y, 1, 0) if item.low is None else (),
-                arrow_high=arrow(plot_right, y, -1, 0) if item.high is None else (),
-            )
-        )
+    rows = [_row(item, TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2, scale,
+                 palette[item.color_key], **place) for index, item in enumerate(compared)]
+    heading_y = 0.0
+    plot_bottom = compared_bottom
+    if beside:
+        heading_y = compared_bottom + GROUP_HEADING_HEIGHT * 0.7
+        y = compared_bottom + GROUP_HEADING_HEIGHT
+        for item in beside:
+            rows.append(_row(item, y + ROW_HEIGHT / 2, scale, palette[item.color_key], **place))
+            y += ROW_HEIGHT + NOTE_HEIGHT
+        plot_bottom = y
 
-    overlap: Band | None = None
-    gap: Band | None = None
-    if len(ordered) >= 2:
-        # Open bottoms reach down to zero and open tops go on forever.
-        lo = max(item.low if item.low is not None else 0 for item in ordered)
-        highs = [item.high for item in ordered if item.high is not None]
-        hi = min(highs) if highs else None
-        if hi is None or lo <= hi:
-            overlap = Band(
-                low=lo,
-                high=hi,
-                x1=scale(lo),
-                x2=scale(hi) if hi is not None else plot_right,
-                y1=plot_top,
-                y2=plot_bottom,
-            )
-        else:
-            gap = Band(low=hi, high=lo, x1=scale(hi), x2=scale(lo), y1=plot_top, y2=plot_bottom)
-
+    overlap_span, gap_span = overlap_or_gap(compared)
     return RangeChart(
         width=width,
         height=int(plot_bottom) + BOTTOM,
@@ -283,8 +336,10 @@ def range_chart(
         axis_label=axis_label_text(unit, kind),
         axis_label_x=rounded((plot_left + plot_right) / 2),
         axis_label_y=rounded(plot_bottom + BOTTOM * 0.7),
-        overlap=overlap,
-        gap=gap,
-        sentence=spread_sentence(rows, overlap, gap),
+        overlap=_band(overlap_span, scale, plot_right, plot_top, compared_bottom),
+        gap=_band(gap_span, scale, plot_right, plot_top, compared_bottom),
+        sentence=spread_sentence(compared, overlap_span, gap_span, beside=len(beside)),
         value_scale=scale,
+        group_heading=_heading(beside) if beside else "",
+        group_heading_y=rounded(heading_y),
     )

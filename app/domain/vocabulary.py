@@ -56,6 +56,62 @@ class SourceKind(StrEnum):
         return "NGO" if self is SourceKind.NGO else self.value.capitalize()
 
 
+class Scope(StrEnum):
+    """What a figure covers. Only totals are compared with one another."""
+
+    TOTAL = "total"
+    INCREMENT = "increment"
+    PERIOD = "period"
+    AREA = "area"
+    PLAN = "plan"
+    BROADER = "broader"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _SCOPE_LABELS[self]
+
+    @property
+    def needs_note(self) -> bool:
+        return self is not Scope.TOTAL
+
+
+_SCOPE_LABELS = {
+    Scope.TOTAL: "total to date",
+    Scope.INCREMENT: "in addition to an earlier figure",
+    Scope.PERIOD: "one period only",
+    Scope.AREA: "one area only",
+    Scope.PLAN: "announced or planned",
+    Scope.BROADER: "counts more than the measure",
+    Scope.OTHER: "counts something else",
+}
+
+
+class Confidence(StrEnum):
+    """How sure the record is of the claim."""
+
+    REPORTED = "reported"
+    CORROBORATED = "corroborated"
+    UNCERTAIN = "uncertain"
+    DISPUTED = "disputed"
+
+    @property
+    def label(self) -> str:
+        return _CONFIDENCE_LABELS[self]
+
+    @property
+    def needs_note(self) -> bool:
+        return self in (Confidence.UNCERTAIN, Confidence.DISPUTED)
+
+
+_CONFIDENCE_LABELS = {
+    Confidence.REPORTED: "as reported",
+    Confidence.CORROBORATED: "corroborated",
+    Confidence.UNCERTAIN: "uncertain",
+    Confidence.DISPUTED: "disputed",
+}
+
+
 class Status(StrEnum):
     """Estimates are retracted, never deleted."""
 
@@ -74,6 +130,15 @@ class RevisionAction(StrEnum):
     RETRACT = "retract"
     RESTORE = "restore"
     REVERT = "revert"
+
+
+class CatalogEntity(StrEnum):
+    """What a catalogue revision is about."""
+
+    TOPIC = "topic"
+    MEASURE = "measure"
+    SOURCE = "source"
+    TOPIC_SOURCE = "topic_source"  # a source's party status within one topic
 
 
 class DatePrecision(StrEnum):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from app.domain.vocabulary import SourceKind
-from app.schemas.common import Long, Name, OrmModel, Short, Slug, StrictModel, Url
+from app.schemas.common import Long, Name, OrmModel, Short, Slug, StrictModel, Url, Version
+
+ShortName = Annotated[Short, StringConstraints(max_length=60)]
+Unit = Annotated[Name, StringConstraints(max_length=50)]
 
 
 class TopicCreate(StrictModel):
@@ -19,18 +22,58 @@ class TopicCreate(StrictModel):
 class MeasureCreate(StrictModel):
     slug: Slug
     label: Name
-    unit: Annotated[Name, StringConstraints(max_length=50)] = "people"
+    unit: Unit = "people"
     description: Long = ""
 
 
 class SourceCreate(StrictModel):
-    slug: Slug
+    slug: Slug | None = Field(default=None, description="Made from the name when omitted.")
     name: Name
+    short_name: ShortName = ""
     kind: SourceKind = SourceKind.OTHER
     country: Short = ""
     party_to_conflict: bool = False
     url: Url = ""
     description: Long = ""
+
+
+class Change(StrictModel):
+    """What every catalogue edit carries: the version it is based on, and why."""
+
+    version: Version | None = Field(default=None,
+                                    description="The version this edit is based on (or If-Match).")
+    comment: Short = ""
+
+
+class TopicPatch(Change):
+    title: Name | None = None
+    summary: Long | None = None
+
+
+class MeasurePatch(Change):
+    label: Name | None = None
+    unit: Unit | None = None
+    description: Long | None = Field(default=None, description="The measure's definition.")
+    position: int | None = Field(default=None, ge=0, le=100_000,
+                                 description="Display order within the topic.")
+
+
+class SourcePatch(Change):
+    name: Name | None = None
+    short_name: ShortName | None = None
+    kind: SourceKind | None = None
+    country: Short | None = None
+    party_to_conflict: bool | None = Field(default=None,
+                                           description="The default for every topic.")
+    url: Url | None = None
+    description: Long | None = None
+
+
+class PartyIn(StrictModel):
+    """A source's party status within one topic; null falls back to the source's default."""
+
+    party_to_conflict: bool | None
+    comment: Short = ""
 
 
 class TopicRef(OrmModel):
@@ -43,21 +86,25 @@ class MeasureOut(OrmModel):
     label: str
     unit: str
     description: str
+    position: int
 
 
 class SourceOut(OrmModel):
     slug: str
     name: str
+    short_name: str
     kind: str
     country: str
     party_to_conflict: bool
     url: str
     description: str
+    version: int
 
 
 class SourceRef(OrmModel):
     slug: str
     name: str
+    short_name: str
     kind: str
     party_to_conflict: bool
 
@@ -66,6 +113,7 @@ class TopicSummary(OrmModel):
     slug: str
     title: str
     summary: str
+    version: int
     measures: list[MeasureOut]
 
 

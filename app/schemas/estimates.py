@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.domain.dates import partial_iso
 from app.domain.figures import format_figure
-from app.domain.vocabulary import Qualifier, Status
+from app.domain.vocabulary import Confidence, Qualifier, Scope, Status
 from app.models import Estimate
 from app.schemas.catalog import MeasureOut, SourceOut, SourceRef, TopicRef
 from app.schemas.common import (
@@ -59,6 +59,16 @@ class EstimateValues(StrictModel):
     )
     as_of: PartialDateText | None = None
     stated_on: PartialDateText | None = None
+    scope: Scope = Field(default=Scope.TOTAL, description="What the figure covers: only "
+                         "totals are compared with one another.")
+    scope_note: Long = Field(default="", description="Required unless the scope is total, "
+                             "e.g. 'Kursk region only'.")
+    period_start: PartialDateText | None = Field(default=None,
+                                                 description="With the scope 'period'.")
+    period_end: PartialDateText | None = None
+    confidence: Confidence = Confidence.REPORTED
+    confidence_note: Long = Field(default="", description="Required when uncertain or "
+                                  "disputed: why.")
     claimant: Short = ""
     notes: Long = ""
 
@@ -87,6 +97,12 @@ class EstimatePatch(StrictModel):
     figure: Short | None = None
     as_of: PartialDateText | None = None
     stated_on: PartialDateText | None = None
+    scope: Scope | None = None
+    scope_note: Long | None = None
+    period_start: PartialDateText | None = None
+    period_end: PartialDateText | None = None
+    confidence: Confidence | None = None
+    confidence_note: Long | None = None
     claimant: Short | None = None
     notes: Long | None = None
     citations: list[CitationIn] | None = Field(default=None, min_length=1, max_length=20)
@@ -140,6 +156,12 @@ class EstimateOut(BaseModel):
     figure: str = Field(description="The figure as a reader would say it, e.g. 'about 1,200'.")
     as_of: str | None = Field(description="YYYY-MM-DD, YYYY-MM or YYYY, as precise as known.")
     stated_on: str | None
+    scope: Scope
+    scope_note: str
+    period_start: str | None
+    period_end: str | None
+    confidence: Confidence
+    confidence_note: str
     claimant: str
     notes: str
     status: Status
@@ -162,6 +184,12 @@ class EstimateOut(BaseModel):
             figure=format_figure(e.low, e.high, e.qualifier, e.best),
             as_of=partial_iso(e.as_of, e.as_of_precision),
             stated_on=partial_iso(e.stated_on, e.stated_on_precision),
+            scope=Scope(e.scope),
+            scope_note=e.scope_note,
+            period_start=partial_iso(e.period_start, e.period_start_precision),
+            period_end=partial_iso(e.period_end, e.period_end_precision),
+            confidence=Confidence(e.confidence),
+            confidence_note=e.confidence_note,
             claimant=e.claimant,
             notes=e.notes,
             status=Status(e.status),

@@ -4,18 +4,20 @@ name, and created when an estimate names one that does not exist yet."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from app.domain.actor import Actor
 from app.domain.errors import NotFound, ValidationFailed
-from app.domain.vocabulary import SourceKind
+from app.domain.slugs import make_slug, unique_slug
+from app.domain.vocabulary import CatalogEntity, RevisionAction, SourceKind
 from app.models import Measure, Source, Topic
 from app.schemas.catalog import MeasureCreate, SourceCreate, TopicCreate
 from app.schemas.common import SLUG_RE
+from app.services.catalog_history import measure_snapshot, record, source_snapshot, topic_snapshot
 
 DEFAULT_MEASURES = {
     "deployed": ("Deployed", 0),
@@ -28,10 +30,8 @@ DEFAULT_MEASURES = {
 _KINDS = frozenset(k.value for k in SourceKind)
 
 
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:100].rstrip("-") or "item"
+def slugify(text: str, fallback: str = "measure") -> str:
+    return make_slug(text, fallback)
 
 
 def is_slug(value: str) -> bool:
@@ -73,17 +73,25 @@ def get_topic(session: Session, slug: str) -> Topic:
     return topic
 
 
-def create_topic(session: Session, data: TopicCreate) -> Topic:
+def create_topic(session: Session, data: TopicCreate, actor: Actor | None = None) -> Topic:
     if session.scalar(select(func.count()).where(Topic.slug == data.slug)):
         raise ValidationFailed({"slug": f"A topic with the slug '{data.slug}' already exists."})
     topic = Topic(slug=data.slug, title=data.title, summary=data.summary)
     topic.measures = []
     session.add(topic)
     session.flush()
+    record(session, CatalogEntity.TOPIC, RevisionAction.CREATE, None, topic_snapshot(topic),
+           actor, topic_id=topic.id)
     return topic
 
 
-def create_measure(session: Session, topic: Topic, data: MeasureCreate) -> Measure:
+def new_topic_slug(session: Session, title: str) -> str:
+    return unique_slug(make_slug(title, "topic"), lambda s: bool(session.scalar(
+        select(func.count()).where(Topic.slug == s))))
+
+
+def create_measure(session: Session, topic: Topic, data: MeasureCreate,
+                   actor: Actor | None = None) -> Measure:
     if any(m.slug == data.slug for m in topic.measures):
         raise ValidationFailed(
             {"slug": f"Topic '{topic.slug}' already has a measure '{data.slug}'."}
@@ -100,6 +108,8 @@ def create_measure(session: Session, topic: Topic, data: MeasureCreate) -> Measu
     )
     session.add(measure)
     session.flush()
+    record(session, CatalogEntity.MEASURE, RevisionAction.CREATE, None,
+           measure_snapshot(measure), actor, topic_id=topic.id, measure_id=measure.id)
     return measure
 
 
@@ -120,12 +130,25 @@ def get_source(session: Session, slug: str) -> Source:
     return source
 
 
-def create_source(session: Session, data: SourceCreate) -> Source:
-    if session.scalar(select(func.count()).where(Source.slug == data.slug)):
+def _source_slug_taken(session: Session, slug: str) -> bool:
+    return bool(session.scalar(select(func.count()).where(Source.slug == slug)))
+
+
+def create_source(session: Session, data: SourceCreate, actor: Actor | None = None) -> Source:
+    """A new source; without a slug, one is made from the name (readable in any script, with
+    a number added when another source has it)."""
+    if data.slug is None:
+        slug = unique_slug(make_slug(data.name, "source"),
+                           lambda s: _source_slug_taken(session, s))
+    elif _source_slug_taken(session, data.slug):
         raise ValidationFailed({"slug": f"A source with the slug '{data.slug}' already exists."})
-    source = Source(**data.model_dump())
+    else:
+        slug = data.slug
+    source = Source(**data.model_dump(exclude={"slug"}), slug=slug)
     session.add(source)
     session.flush()
+    record(session, CatalogEntity.SOURCE, RevisionAction.CREATE, None, source_snapshot(source),
+           actor, source_id=source.id)
     return source
 
 
@@ -138,6 +161,7 @@ class Resolver:
     work and remembers what it created."""
 
     session: Session
+    actor: Actor | None = None
     created_topics: list[str] = field(default_factory=list)
     created_measures: list[str] = field(default_factory=list)
     created_sources: list[str] = field(default_factory=list)
@@ -158,49 +182,61 @@ class Resolver:
         return self._sources
 
     def find_topic(self, name: str) -> Topic | None:
+        """By slug, or by title (in any case)."""
         return self.topics.get(name) or next(
-            (t for t in self.topics.values() if t.title.lower() == name.lower()), None
-        ) or self.topics.get(slugify(name))
+            (t for t in self.topics.values() if t.title.casefold() == name.casefold()), None)
 
     def topic(self, name: str, meta: dict[str, Any] | None = None) -> Topic:
         found = self.find_topic(name)
         if found is None:
             meta = meta or {}
+            title = (meta.get("title") or _title_from(name))[:200]
+            slug = meta.get("slug") or (name if is_slug(name) else None)
+            if slug is None or slug in self.topics:
+                slug = unique_slug(make_slug(title, "topic"), lambda s: s in self.topics)
             found = create_topic(self.session, TopicCreate(
-                slug=slugify(name), title=(meta.get("title") or _title_from(name))[:200],
-                summary=meta.get("summary", "")))
+                slug=slug, title=title, summary=meta.get("summary", "")), self.actor)
             self.topics[found.slug] = found
             self.created_topics.append(found.slug)
         return found
 
     def measure(self, topic: Topic, name: str, meta: dict[str, Any] | None = None) -> Measure:
-        slug = slugify(name)
-        found = next((m for m in topic.measures if m.slug == slug or m.label == name), None)
+        """By slug, or by label (in any case)."""
+        found = next((m for m in topic.measures if m.slug == name
+                      or m.label.casefold() == name.casefold()), None)
         if found is None:
             meta = meta or {}
+            taken = {m.slug for m in topic.measures}
+            slug = meta.get("slug") or unique_slug(slugify(name), lambda s: s in taken)
             found = create_measure(self.session, topic, MeasureCreate(
                 slug=slug,
                 label=(meta.get("label") or measure_label(name))[:200],
                 unit=meta.get("unit") or "people",
                 description=meta.get("description", ""),
-            ))
+            ), self.actor)
             self.created_measures.append(f"{topic.slug}/{found.slug}")
         return found
 
     def find_source(self, name: str) -> Source | None:
+        """By slug, or by name or short name (in any case)."""
+        folded = name.casefold()
         return self.sources.get(name) or next(
-            (s for s in self.sources.values() if s.name.lower() == name.lower()), None
-        ) or self.sources.get(slugify(name))
+            (s for s in self.sources.values() if s.name.casefold() == folded), None
+        ) or next((s for s in self.sources.values()
+                   if s.short_name and s.short_name.casefold() == folded), None)
 
     def source(self, name: str, meta: dict[str, Any] | None = None) -> Source:
         found = self.find_source(name)
         if found is None:
-            values = dict(meta or {})
-            values.setdefault("slug", slugify(name))
+            values = {k: v for k, v in (meta or {}).items() if k in SourceCreate.model_fields}
             values.setdefault("name", name[:200])
+            if "slug" not in values and is_slug(name):
+                values["slug"] = name  # named by its slug
+            if values.get("slug") in self.sources:
+                values["slug"] = None  # taken by another source: one is made from the name
             if values.get("kind") not in _KINDS:
                 values["kind"] = SourceKind.OTHER
-            found = create_source(self.session, SourceCreate(**values))
+            found = create_source(self.session, SourceCreate(**values), self.actor)
             self.sources[found.slug] = found
             self.created_sources.append(found.slug)
         return found

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.actor import Actor
 from app.domain.citations import CITATION_FIELDS, blank_citation
+from app.domain.claims import claim_errors
 from app.domain.dates import parse_optional_date
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.figures import Figure, keeps_qualifier, resolve_figure
@@ -22,28 +23,47 @@ from app.models import Citation, Estimate, Measure, Revision, Source, Topic, utc
 from app.schemas.common import MAX_ID
 from app.schemas.estimates import CitationIn, EstimateCreate, EstimateDraft, EstimatePatch
 from app.services import catalog
-from app.services.revisions import add_revision, citation_dict, snapshot
+from app.services.revisions import add_revision, citation_dict, complete, snapshot
 
 FIGURE_FIELDS = frozenset({"figure", "low", "high", "best", "qualifier"})
+CLAIM_FIELDS = ("scope", "scope_note", "period_start", "period_end", "confidence",
+                "confidence_note")
+DATE_FIELDS = ("as_of", "stated_on", "period_start", "period_end")
 
 
 def checked_figure(
     *, figure: str | None, low: int | None, high: int | None, best: int | None,
-    qualifier: str | None,
+    qualifier: str | None, claim: dict[str, Any] | None = None,
 ) -> Figure:
+    """The figure, checked together with what it covers and how sure it is (`claim`: the
+    scope, confidence, their notes and the period), every problem reported at once."""
     fig, errors = resolve_figure(figure=figure, low=low, high=high, best=best,
                                  qualifier=qualifier)
-    if fig is None:
+    if claim is not None:
+        errors |= claim_errors(
+            scope=claim["scope"], scope_note=claim["scope_note"] or "",
+            period_start=parse_optional_date(claim["period_start"]),
+            period_end=parse_optional_date(claim["period_end"]),
+            confidence=claim["confidence"], confidence_note=claim["confidence_note"] or "")
+    if fig is None or errors:
         raise ValidationFailed(errors)
     return fig
 
 
-def _set_dates(estimate: Estimate, as_of: str | None, stated_on: str | None) -> None:
-    a, s = parse_optional_date(as_of), parse_optional_date(stated_on)
-    estimate.as_of, estimate.as_of_precision = (a.value, a.precision) if a else (None, None)
-    estimate.stated_on, estimate.stated_on_precision = (
-        (s.value, s.precision) if s else (None, None)
-    )
+def _set_dates(estimate: Estimate, values: dict[str, Any]) -> None:
+    """The partial dates among `values` (ISO text or None), each with its precision."""
+    for name in DATE_FIELDS:
+        if name in values:
+            known = parse_optional_date(values[name])
+            setattr(estimate, name, known.value if known else None)
+            setattr(estimate, f"{name}_precision", known.precision if known else None)
+
+
+def _set_claim(estimate: Estimate, values: dict[str, Any]) -> None:
+    for name in CLAIM_FIELDS:
+        if name not in DATE_FIELDS:
+            setattr(estimate, name, values[name] or "")
+    _set_dates(estimate, {k: values[k] for k in CLAIM_FIELDS if k in DATE_FIELDS})
 
 
 def new_citation(data: CitationIn | dict[str, Any], position: int) -> Citation:
@@ -100,8 +120,9 @@ def insert_estimate(
     comment: str | None = None,
 ) -> Estimate:
     """A new estimate of `measure` by `source`, with its first revision."""
+    claim = draft.model_dump(include=set(CLAIM_FIELDS))
     fig = checked_figure(figure=draft.figure, low=draft.low, high=draft.high, best=draft.best,
-                         qualifier=draft.qualifier)
+                         qualifier=draft.qualifier, claim=claim)
     now = utcnow()
     estimate = Estimate(
         measure=measure, source=source, low=fig.low, high=fig.high, best=fig.best,
@@ -109,7 +130,8 @@ def insert_estimate(
         created_at=now, updated_at=now,
         created_by_id=actor.id if actor else None, updated_by_id=actor.id if actor else None,
     )
-    _set_dates(estimate, draft.as_of, draft.stated_on)
+    _set_dates(estimate, {"as_of": draft.as_of, "stated_on": draft.stated_on})
+    _set_claim(estimate, claim)
     estimate.citations = [new_citation(c, i) for i, c in enumerate(draft.citations)]
     session.add(estimate)
     session.flush()
@@ -220,18 +242,20 @@ def _race_lost(estimate_id: int) -> Conflict:
     return Conflict(f"Estimate {estimate_id} was changed by someone else while you were saving.")
 
 
-def _patched_figure(estimate: Estimate, patch: EstimatePatch) -> Figure:
+def _patched_figure(estimate: Estimate, patch: EstimatePatch,
+                    claim: dict[str, Any]) -> Figure:
     given = patch.model_fields_set
     if patch.figure:
         return checked_figure(figure=patch.figure, low=patch.low, high=patch.high,
-                              best=patch.best, qualifier=patch.qualifier)
+                              best=patch.best, qualifier=patch.qualifier, claim=claim)
     low = patch.low if "low" in given else estimate.low
     high = patch.high if "high" in given else estimate.high
     best = patch.best if "best" in given else estimate.best
     qualifier: str | None = patch.qualifier if "qualifier" in given else None
     if qualifier is None and keeps_qualifier(estimate.qualifier, low, high):
         qualifier = estimate.qualifier
-    return checked_figure(figure=None, low=low, high=high, best=best, qualifier=qualifier)
+    return checked_figure(figure=None, low=low, high=high, best=best, qualifier=qualifier,
+                          claim=claim)
 
 
 def update_estimate(
@@ -246,20 +270,26 @@ def update_estimate(
     estimate = load(session, estimate_id)
     _check_version(estimate, patch.version if patch.version is not None else version)
     given = patch.model_fields_set
-    fig = _patched_figure(estimate, patch) if given & FIGURE_FIELDS else None
+    before = snapshot(estimate)
+    claim = {name: getattr(patch, name) if name in given else before[name]
+             for name in CLAIM_FIELDS}
+    for name, default in (("scope", "total"), ("confidence", "reported")):
+        claim[name] = claim[name] or default  # null in a patch means "the default"
+    if given & FIGURE_FIELDS:
+        fig: Figure | None = _patched_figure(estimate, patch, claim)
+    else:
+        fig = None
+        checked_figure(figure=None, low=estimate.low, high=estimate.high, best=estimate.best,
+                       qualifier=estimate.qualifier, claim=claim)
     try:
         with session.begin_nested():
-            before = snapshot(estimate)
             if fig is not None:
                 estimate.low, estimate.high, estimate.best, estimate.qualifier = (
                     fig.low, fig.high, fig.best, fig.qualifier
                 )
-            if "as_of" in given or "stated_on" in given:
-                _set_dates(
-                    estimate,
-                    patch.as_of if "as_of" in given else before["as_of"],
-                    patch.stated_on if "stated_on" in given else before["stated_on"],
-                )
+            _set_dates(estimate, {name: getattr(patch, name) for name in ("as_of", "stated_on")
+                                  if name in given})
+            _set_claim(estimate, claim)
             for name in ("claimant", "notes"):
                 value = getattr(patch, name)
                 if name in given and value is not None:
@@ -319,13 +349,14 @@ def revert_estimate(
         raise PermissionDenied(
             "Editors may only undo their own changes; ask an admin to revert others' changes."
         )
-    snap = target.after
+    snap = complete(target.after)
     try:
         with session.begin_nested():
             before = snapshot(estimate)
             estimate.low, estimate.high, estimate.best = snap["low"], snap["high"], snap["best"]
             estimate.qualifier = snap["qualifier"]
-            _set_dates(estimate, snap["as_of"], snap["stated_on"])
+            _set_dates(estimate, {"as_of": snap["as_of"], "stated_on": snap["stated_on"]})
+            _set_claim(estimate, snap)
             estimate.claimant, estimate.notes, estimate.status = (
                 snap["claimant"], snap["notes"], snap["status"]
             )

@@ -8,7 +8,7 @@ import hashlib
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Measure, Revision, Source, Topic
+from app.models import CatalogRevision, Measure, Revision, Source, Topic
 
 EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
@@ -16,8 +16,9 @@ EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 def data_stamp(session: Session) -> tuple[str, dt.datetime]:
     """A fingerprint of all published data and when it last changed.
 
-    Every change to an estimate writes a revision, so the newest revision stands for them all;
-    topics and sources carry updated_at; measures are counted (they are only ever added).
+    Every change to an estimate writes a revision, and every change to the catalogue (topics,
+    measures, sources, party marks) a catalogue revision, so the newest of each stands for them
+    all; topics and sources also carry updated_at, and measures are counted.
     """
     row = session.execute(
         select(
@@ -26,6 +27,7 @@ def data_stamp(session: Session) -> tuple[str, dt.datetime]:
             select(func.max(Topic.updated_at)).scalar_subquery(),
             select(func.max(Source.updated_at)).scalar_subquery(),
             select(func.count(Measure.id)).scalar_subquery(),
+            select(func.max(CatalogRevision.id)).scalar_subquery(),
         )
     ).one()
     times = [_aware(t) for t in row[1:4] if t is not None]

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.domain.vocabulary import Status
-from app.models import Estimate, Measure, Source, Topic
+from app.models import Citation, Estimate, Measure, Source, Topic
 
 
 def with_context(stmt: Select[Any]) -> Select[Any]:
@@ -66,16 +66,17 @@ def list_estimates(
 
 
 def _latest_ids(topic_id: int | None) -> Select[Any]:
-    """Ids of each source's latest active estimate per measure, ranked in SQL."""
+    """Ids of each source's latest active estimate of each scope per measure, ranked in SQL by
+    the rule of domain.comparison (latest_key): dated by as_of, else stated_on, else the
+    earliest citation; undated last; then the later-recorded."""
+    published = (select(func.min(Citation.published_on))
+                 .where(Citation.estimate_id == Estimate.id).scalar_subquery())
+    dated = func.coalesce(Estimate.as_of, Estimate.stated_on, published)
     rank = (
         func.row_number()
         .over(
-            partition_by=(Estimate.measure_id, Estimate.source_id),
-            order_by=(
-                Estimate.as_of.desc().nulls_last(),
-                Estimate.stated_on.desc().nulls_last(),
-                Estimate.id.desc(),
-            ),
+            partition_by=(Estimate.measure_id, Estimate.source_id, Estimate.scope),
+            order_by=(dated.desc().nulls_last(), Estimate.id.desc()),
         )
         .label("rank")
     )
@@ -88,10 +89,6 @@ def _latest_ids(topic_id: int | None) -> Select[Any]:
         ranked = ranked.where(Measure.topic_id == topic_id)
     ranked_sq = ranked.subquery()
     return select(ranked_sq.c.id).where(ranked_sq.c.rank == 1)
-
-
-def latest_estimate_ids(session: Session, topic_id: int) -> set[int]:
-    return set(session.scalars(_latest_ids(topic_id)))
 
 
 def latest_estimates(session: Session) -> list[Estimate]:

@@ -17,8 +17,15 @@ from app.models import Citation, Estimate, Measure, Revision
 
 FIELD_LABELS = {
     "low": "Low", "high": "High", "best": "Best", "qualifier": "Qualifier", "as_of": "As of",
-    "stated_on": "Stated on", "claimant": "Claimed by", "notes": "Notes", "status": "Status",
+    "stated_on": "Stated on", "scope": "Scope", "scope_note": "What it covers",
+    "period_start": "Period from", "period_end": "Period to", "confidence": "Confidence",
+    "confidence_note": "Why", "claimant": "Claimed by", "notes": "Notes", "status": "Status",
     "citations": "Citations",
+}
+# Revisions written before a field existed read as its default.
+SNAPSHOT_DEFAULTS: dict[str, Any] = {
+    "scope": "total", "scope_note": "", "period_start": None, "period_end": None,
+    "confidence": "reported", "confidence_note": "",
 }
 
 
@@ -42,6 +49,12 @@ def snapshot(e: Estimate) -> dict[str, Any]:
         "qualifier": e.qualifier,
         "as_of": partial_iso(e.as_of, e.as_of_precision),
         "stated_on": partial_iso(e.stated_on, e.stated_on_precision),
+        "scope": e.scope,
+        "scope_note": e.scope_note,
+        "period_start": partial_iso(e.period_start, e.period_start_precision),
+        "period_end": partial_iso(e.period_end, e.period_end_precision),
+        "confidence": e.confidence,
+        "confidence_note": e.confidence_note,
         "claimant": e.claimant,
         "notes": e.notes,
         "status": e.status,
@@ -84,9 +97,15 @@ class Change:
     after: Any
 
 
+def complete(snap: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot with every field, as the current code knows them."""
+    return {**SNAPSHOT_DEFAULTS, **snap}
+
+
 def diff_snapshots(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
     """Field-by-field differences between two states of an estimate."""
-    before = before or {}
+    before = complete(before) if before else {}
+    after = complete(after)
     empty: tuple[Any, ...] = (None, "", [])
     return [
         Change(name, label, before.get(name), after.get(name))

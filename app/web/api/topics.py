@@ -7,6 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from app.domain.comparison import LeftOut
+from app.domain.comparison import Span as DomainSpan
+from app.domain.dates import PartialDate
+from app.domain.vocabulary import Confidence, Scope
 from app.schemas.catalog import (
     MeasureCreate,
     MeasureOut,
@@ -16,27 +20,44 @@ from app.schemas.catalog import (
     TopicCreate,
     TopicSummary,
 )
-from app.schemas.comparison import ComparisonEntry, MeasureComparison, TopicDetail
+from app.schemas.comparison import Choices as ChoicesOut
+from app.schemas.comparison import ComparisonEntry, MeasureComparison, Span, TopicDetail
 from app.schemas.estimates import CitationOut
 from app.services import catalog, comparison, search
-from app.services.comparison import Entry
+from app.services.comparison import Entry, MeasureView
+from app.web.choices import ChoicesDep
 from app.web.deps import CurrentEditor, SessionDep
 
 router = APIRouter()
 
 
-def comparison_entry(e: Entry) -> ComparisonEntry:
+def _iso(date: PartialDate | None) -> str | None:
+    return date.iso() if date else None
+
+
+def comparison_entry(e: Entry, left_out: LeftOut | None = None) -> ComparisonEntry:
     return ComparisonEntry(
         estimate_id=e.estimate_id,
         source=SourceRef.model_validate(e.source),
+        party_to_conflict=e.party,
         low=e.low,
         high=e.high,
         best=e.best,
         qualifier=e.qualifier,
         figure=e.figure,
-        as_of=e.as_of.iso() if e.as_of else None,
-        stated_on=e.stated_on.iso() if e.stated_on else None,
+        as_of=_iso(e.as_of),
+        stated_on=_iso(e.stated_on),
+        dated=_iso(e.when),
+        scope=Scope(e.scope),
+        scope_note=e.scope_note,
+        period_start=_iso(e.period_start),
+        period_end=_iso(e.period_end),
+        confidence=Confidence(e.confidence),
+        confidence_note=e.confidence_note,
         claimant=e.claimant,
+        notes=e.notes,
+        compared=left_out is None,
+        left_out_because=left_out.text if left_out else None,
         derived=e.derived,
         derived_label=e.derived_label,
         derived_from=[p.estimate_id for p in e.derived_from if p.estimate_id is not None],
@@ -52,26 +73,42 @@ def list_topics(session: SessionDep) -> list[TopicSummary]:
     return [TopicSummary.model_validate(t) for t in catalog.list_topics(session)]
 
 
+def _span(span: DomainSpan | None) -> Span | None:
+    return Span(low=span.low, high=span.high) if span else None
+
+
+def measure_comparison(m: MeasureView) -> MeasureComparison:
+    overlap, gap = m.bands
+    beside = dict((id(e), reason) for e, reason in m.beside)
+    return MeasureComparison(
+        **MeasureOut.model_validate(m.measure).model_dump(),
+        sentence=m.sentence,
+        overlap=_span(overlap),
+        gap=_span(gap),
+        latest=[comparison_entry(e, beside.get(id(e))) for e in m.latest],
+        estimates=[comparison_entry(e, beside.get(id(e))) for e in m.entries],
+    )
+
+
 @router.get("/topics/{slug}", response_model=TopicDetail)
 def get_topic(
     slug: str,
     session: SessionDep,
+    choices: ChoicesDep,
     as_of: Annotated[dt.date | None, Query(description="The comparison as it stood then.")] = None,
 ) -> TopicDetail:
-    view = comparison.topic_view(session, slug, as_of)
+    view = comparison.topic_view(session, slug, as_of, choices)
     return TopicDetail(
         slug=view.topic.slug,
         title=view.topic.title,
         summary=view.topic.summary,
         as_of=as_of,
-        measures=[
-            MeasureComparison(
-                **MeasureOut.model_validate(m.measure).model_dump(),
-                latest=[comparison_entry(e) for e in m.latest],
-                estimates=[comparison_entry(e) for e in m.entries],
-            )
-            for m in view.measures
-        ],
+        choices=ChoicesOut(
+            exclude_parties=choices.exclude_parties, sources=sorted(choices.sources),
+            as_of_from=choices.dated_from, as_of_to=choices.dated_to,
+            include_partial=choices.include_partial, exclude_uncertain=choices.exclude_uncertain,
+        ),
+        measures=[measure_comparison(m) for m in view.measures],
     )
 
 

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from app.domain.comparison import Choices
 from app.domain.dates import utc_today
 from app.domain.errors import NotFound
 from app.services import comparison
 from app.web.caching import cached
+from app.web.choices import ChoicesDep, with_choices
 from app.web.deps import SessionDep
 from app.web.pages.panels import measure_panels
 from app.web.templating import render_page, templates
@@ -20,23 +22,24 @@ from app.web.templating import render_page, templates
 router = APIRouter()
 
 
-def _embed_context(request: Request, session: Session, slug: str,
-                   measure: str) -> dict[str, Any]:
-    view = comparison.topic_view(session, slug)
+def _embed_context(request: Request, session: Session, slug: str, measure: str,
+                   choices: Choices) -> dict[str, Any]:
+    view = comparison.topic_view(session, slug, choices=choices)
     panel = next((p for p in measure_panels(view) if p.view.measure.slug == measure), None)
     if panel is None:
         raise NotFound(f"Topic '{slug}' has no measure '{measure}'.")
     return {"topic": view.topic, "panel": panel,
             # SVG text does not wrap by itself.
             "subtitle_lines": textwrap.wrap(panel.chart.sentence, 105),
-            "topic_url": request.url_for("topic_page", slug=slug),
+            "topic_url": with_choices(str(request.url_for("topic_page", slug=slug)), choices),
             "generated": utc_today()}
 
 
 @router.get("/embed/topics/{slug}/{measure}.svg", name="embed_svg")
-def embed_svg(request: Request, slug: str, measure: str, session: SessionDep) -> Response:
+def embed_svg(request: Request, slug: str, measure: str, session: SessionDep,
+              choices: ChoicesDep) -> Response:
     def render() -> Response:
-        context = _embed_context(request, session, slug, measure)
+        context = _embed_context(request, session, slug, measure, choices)
         return templates.TemplateResponse(request, "embed/chart.svg.j2", context,
                                           media_type="image/svg+xml")
 
@@ -44,9 +47,10 @@ def embed_svg(request: Request, slug: str, measure: str, session: SessionDep) ->
 
 
 @router.get("/embed/topics/{slug}/{measure}", response_class=HTMLResponse, name="embed_page")
-def embed_page(request: Request, slug: str, measure: str, session: SessionDep) -> Response:
+def embed_page(request: Request, slug: str, measure: str, session: SessionDep,
+               choices: ChoicesDep) -> Response:
     def render() -> Response:
-        context = _embed_context(request, session, slug, measure)
+        context = _embed_context(request, session, slug, measure, choices)
         return render_page(request, "embed/chart.html", **context)
 
     return cached(request, session, render)

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.charts.palette import assign_colors
 from app.domain.dates import utc_today
-from app.services import catalog, comparison, estimates, listing, search
+from app.services import catalog, comparison, estimates, listing, parties, search
 from app.web.caching import cached
+from app.web.choices import ChoicesDep, with_choices
 from app.web.deps import SessionDep, VisitorDep
 from app.web.pages.panels import measure_panels, measure_range_chart
 from app.web.templating import render_page
@@ -40,19 +41,21 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
 
 @router.get("/topics/{slug}", response_class=HTMLResponse, name="topic_page")
 def topic_page(request: Request, slug: str, session: SessionDep, visitor: VisitorDep,
-               as_of: dt.date | None = AsOf) -> Response:
+               choices: ChoicesDep, as_of: dt.date | None = AsOf) -> Response:
     def render() -> Response:
-        view = comparison.topic_view(session, slug, as_of)
-        json_url = request.url_for("get_topic", slug=slug)
-        here = request.url_for("topic_page", slug=slug)
-        if as_of:
-            json_url = json_url.include_query_params(as_of=as_of.isoformat())
+        view = comparison.topic_view(session, slug, as_of, choices)
+        here = str(request.url_for("topic_page", slug=slug))
+        dated = {"as_of": as_of.isoformat()} if as_of else {}
         today = utc_today()
         return render_page(
             request, "topic.html", view=view, panels=measure_panels(view),
-            json_url=json_url, today=today,
-            permalink=here.include_query_params(as_of=(as_of or today).isoformat()),
-            current_url=here,
+            json_url=with_choices(str(request.url_for("get_topic", slug=slug)), choices,
+                                  **dated),
+            today=today, current_url=here, choices=choices,
+            sources=parties.topic_sources(session, view.topic.id),
+            permalink=with_choices(here, choices, as_of=(as_of or today).isoformat()),
+            latest_url=with_choices(here, choices),
+            embed_query=with_choices("", choices),
         )
 
     return cached(request, session, render)

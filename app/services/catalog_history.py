@@ -1,0 +1,54 @@
+"""Catalogue revisions: every change to a topic, measure, source or a source's party status
+within a topic is kept — who, when, before, after and why — and listed with the changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.domain.actor import Actor
+from app.models import CatalogRevision, Measure, Source, Topic
+
+TOPIC_FIELDS = ("slug", "title", "summary")
+MEASURE_FIELDS = ("slug", "label", "unit", "description", "position")
+SOURCE_FIELDS = ("slug", "name", "short_name", "kind", "country", "party_to_conflict", "url",
+                 "description")
+FIELD_LABELS = {
+    "slug": "Slug", "title": "Title", "summary": "Summary", "label": "Label", "unit": "Unit",
+    "description": "Description", "position": "Order", "name": "Name",
+    "short_name": "Short name", "kind": "Kind", "country": "Country",
+    "party_to_conflict": "Party to the conflict", "url": "Website", "topic": "Topic",
+    "source": "Source",
+}
+
+
+def _fields(thing: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(thing, name) for name in names}
+
+
+def topic_snapshot(topic: Topic) -> dict[str, Any]:
+    return _fields(topic, TOPIC_FIELDS)
+
+
+def measure_snapshot(measure: Measure) -> dict[str, Any]:
+    return _fields(measure, MEASURE_FIELDS)
+
+
+def source_snapshot(source: Source) -> dict[str, Any]:
+    return _fields(source, SOURCE_FIELDS)
+
+
+def record(
+    session: Session, entity: str, action: str, before: dict[str, Any] | None,
+    after: dict[str, Any], actor: Actor | None, comment: str = "", *,
+    topic_id: int | None = None, measure_id: int | None = None, source_id: int | None = None,
+) -> CatalogRevision:
+    revision = CatalogRevision(
+        entity=entity, action=action, before=before, after=after,
+        user_id=actor.id if actor else None, comment=comment, topic_id=topic_id,
+        measure_id=measure_id, source_id=source_id,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
