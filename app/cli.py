@@ -60,12 +60,17 @@ def _progress_bar(done: int, total: int) -> None:
           file=sys.stderr, flush=True)
 
 
-def _import(path: Path, *, dry_run: bool, comment: str) -> transfer.Report:
+def _import(path: Path, *, dry_run: bool, comment: str,
+            ignore_unknown_columns: bool = False) -> transfer.Report:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {path}: {exc}") from None
-    document = transfer.read_file(path.name, text)
+    document = transfer.read_file(path.name, text,
+                                  ignore_unknown_columns=ignore_unknown_columns)
+    if document.ignored_columns:
+        print(f"reckon: ignored unknown column(s): {', '.join(document.ignored_columns)}",
+              file=sys.stderr)
     progress: Callable[[int, int], None] | None = (
         _progress_bar if len(document.records) >= PROGRESS_FROM else None
     )
@@ -73,11 +78,23 @@ def _import(path: Path, *, dry_run: bool, comment: str) -> transfer.Report:
         return transfer.apply(session, document, comment=comment, progress=progress)
 
 
-def cmd_import(args: argparse.Namespace) -> None:
+STALE_EXIT = 3  # some rows were not applied; the others were
+
+
+def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    report = _import(path, dry_run=args.dry_run, comment=f"import from {path.name}")
+    report = _import(path, dry_run=args.dry_run, comment=f"import from {path.name}",
+                     ignore_unknown_columns=args.ignore_unknown_columns)
     prefix = "Dry run, nothing written: " if args.dry_run else ""
     print(prefix + report.summary())
+    if not report.stale:
+        return 0
+    # Stale rows would undo someone's later change: name each one where scripts look.
+    print(f"reckon: {len(report.stale)} stale row(s) not applied (changed in the database "
+          "since the file was exported):", file=sys.stderr)
+    for stale in report.stale:
+        print(f"  {stale}", file=sys.stderr)
+    return STALE_EXIT
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -160,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import estimates from CSV or JSON")
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    imp.add_argument("--ignore-unknown-columns", action="store_true",
+                     help="skip columns (JSON: estimate keys) this version does not know, "
+                          "instead of refusing the file")
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export all estimates to CSV or JSON")
@@ -171,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        status = args.func(args)
     except transfer.ImportRejected as exc:
         print(f"reckon: import refused, nothing written ({len(exc.errors)} problem(s)):",
               file=sys.stderr)
@@ -186,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
 from app.domain.citations import CITATION_FIELDS
 from app.domain.dates import partial_iso
-from app.models import Citation, Estimate, Measure, Revision
+from app.models import Citation, Estimate, Revision
 
 FIELD_LABELS = {
     "low": "Low", "high": "High", "best": "Best", "qualifier": "Qualifier", "as_of": "As of",
@@ -69,15 +69,21 @@ def add_revision(
     before: dict[str, Any] | None,
     actor: Actor | None,
     comment: str,
+    *,
+    number: int | None = None,
 ) -> Revision:
-    number = session.scalar(
-        select(func.coalesce(func.max(Revision.number), 0)).where(
-            Revision.estimate_id == estimate.id
+    """The next revision, or revision `number` (an imported estimate starts at the version
+    it was exported at, and version n must stay what revision n left behind)."""
+    if number is None:
+        latest = session.scalar(
+            select(func.coalesce(func.max(Revision.number), 0)).where(
+                Revision.estimate_id == estimate.id
+            )
         )
-    )
+        number = (latest or 0) + 1
     revision = Revision(
         estimate_id=estimate.id,
-        number=(number or 0) + 1,
+        number=number,
         action=action,
         before=before,
         after=snapshot(estimate),
@@ -123,20 +129,3 @@ def snapshot_at_version(session: Session, estimate_id: int, version: int) -> dic
                                      Revision.number == version)
     )
 
-
-def recent_revisions(
-    session: Session, *, page: int = 1, per_page: int = 50
-) -> tuple[list[Revision], int]:
-    total = session.scalar(select(func.count()).select_from(Revision)) or 0
-    rows = session.scalars(
-        select(Revision)
-        .options(
-            joinedload(Revision.user),
-            joinedload(Revision.estimate).joinedload(Estimate.measure).joinedload(Measure.topic),
-            joinedload(Revision.estimate).joinedload(Estimate.source),
-        )
-        .order_by(Revision.created_at.desc(), Revision.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).unique()
-    return list(rows), total

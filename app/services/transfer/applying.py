@@ -1,11 +1,13 @@
-"""Writing a checked import document: unknown topics, measures and sources are created; a
-record that matches an existing estimate changes nothing (or only adds what is new), so
-importing the same file twice creates no duplicates."""
+"""Writing a checked import document. Unknown topics, measures and sources are created; a row
+with the id of an estimate updates it through the estimate services (a revision, checked
+against the version the file was exported at); a row without an id that matches an existing
+figure changes nothing or only adds what is new, so importing the same file twice creates no
+duplicates. A row the database refuses refuses the whole import: nothing is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,44 +15,257 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.domain.actor import Actor
 from app.domain.dates import partial_iso
+from app.domain.errors import ValidationFailed
 from app.domain.vocabulary import Status
-from app.models import Estimate, Measure
+from app.models import Estimate, Measure, Source, Topic
+from app.schemas.catalog import MeasurePatch
 from app.schemas.estimates import CitationIn, EstimateDraft, EstimatePatch
-from app.services import catalog, estimates
-from app.services.revisions import citation_dict
-from app.services.transfer.reading import Document, Record
+from app.services import catalog, catalog_edits, estimates
+from app.services.revisions import snapshot
+from app.services.transfer.party_marks import PartyMarks
+from app.services.transfer.reading import Document
+from app.services.transfer.records import ImportRejected, Record, RowError
+from app.services.transfer.report import Report, StaleRow
 
 Progress = Callable[[int, int], None]
+_BATCH = 500  # ids per query, well under SQLite's limit on bound parameters
+# What a row without an id may add to the figure it matches (its figure and dates are the
+# match itself); an empty cell never clears what the estimate has.
+_MATCH_UPDATES = ("scope", "scope_note", "period_start", "period_end", "confidence",
+                  "confidence_note", "claimant", "notes")
 
 
 @dataclass
-class Report:
-    created_topics: list[str] = field(default_factory=list)
-    created_measures: list[str] = field(default_factory=list)
-    created_sources: list[str] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def changes(self) -> int:
-        return (len(self.created_topics) + len(self.created_measures)
-                + len(self.created_sources) + self.created + self.updated)
-
-    def summary(self) -> str:
-        if not self.changes:
-            return f"Nothing to change ({self.unchanged} estimates already up to date)."
-        parts = [f"{self.created} estimates created", f"{self.updated} updated",
-                 f"{self.unchanged} unchanged"]
-        for label, names in (("topics", self.created_topics),
-                             ("measures", self.created_measures),
-                             ("sources", self.created_sources)):
-            if names:
-                parts.append(f"new {label}: {', '.join(names)}")
-        return "; ".join(parts) + "."
+class _Placed:
+    record: Record
+    topic: Topic
+    measure: Measure
+    source: Source
 
 
-def _existing(session: Session, measure_ids: set[int]) -> dict[tuple[Any, ...], Estimate]:
+def apply(session: Session, document: Document, actor: Actor | None = None, *,
+          comment: str = "import", progress: Progress | None = None) -> Report:
+    """Write the document; the caller commits (or rolls back for a dry run). A savepoint
+    undoes everything already written when a row turns out to be refused."""
+    with session.begin_nested():
+        return _Import(session, actor, comment).run(document, progress)
+
+
+class _Import:
+    def __init__(self, session: Session, actor: Actor | None, comment: str) -> None:
+        self.session, self.actor, self.comment = session, actor, comment
+        self.resolver = catalog.Resolver(session, actor)
+        self.parties = PartyMarks(session, actor, comment)
+        self.report = Report(created_topics=self.resolver.created_topics,
+                             created_measures=self.resolver.created_measures,
+                             created_sources=self.resolver.created_sources,
+                             party_marks=self.parties.changed)
+        self.errors: list[RowError] = []
+
+    def run(self, document: Document, progress: Progress | None) -> Report:
+        self._catalogue(document)
+        placed = [self._place(r) for r in document.records]
+        by_id = self._by_id(placed)
+        self.parties.apply_rows(_marks(placed), self.errors)
+        if self.errors:
+            raise ImportRejected(self.errors)
+        existing = _existing(self.session, {p.measure.id for p in placed}, set(by_id))
+        for done, p in enumerate(placed, start=1):
+            record = p.record
+            try:
+                if record.id is not None and record.id in by_id:
+                    self._by_id_row(by_id[record.id], record)
+                else:
+                    found = existing.get(_key(p.measure.id, p.source.id, record.values))
+                    if found is None:
+                        self._create(p)
+                    else:
+                        self._count_since(found, self._update_match(found, record))
+            except ValidationFailed as exc:
+                self.errors.extend(RowError(record.line, name, message)
+                                   for name, message in exc.fields.items())
+            if progress:
+                progress(done, len(placed))
+        if self.errors:
+            raise ImportRejected(self.errors)
+        return self.report
+
+    # ---- the catalogue -------------------------------------------------------------------
+
+    def _catalogue(self, document: Document) -> None:
+        """What a JSON file says about its topics, measures and sources, before its rows."""
+        marks: list[tuple[Topic, dict[str, Any]]] = []
+        for meta in document.topics:
+            if not meta:
+                continue
+            topic = self._topic(meta["slug"], meta["title"], meta)
+            for m in meta.get("measures", []):
+                if m:
+                    self._new_measure_in_order(topic, m)
+            marks.extend((topic, mark) for mark in meta.get("party_marks", []))
+        for meta in document.sources:
+            if meta:
+                self._source(meta["slug"] or meta["name"], meta["name"], meta)
+        for topic, mark in marks:
+            self.parties.set_own(topic, self._source(mark["source"], None, None),
+                                 mark["party_to_conflict"])
+
+    def _new_measure_in_order(self, topic: Topic, meta: dict[str, Any]) -> None:
+        created = len(self.resolver.created_measures)
+        measure = self._measure(topic, meta["slug"], meta["label"], meta)
+        position = meta.get("position")
+        if len(self.resolver.created_measures) > created and position is not None \
+                and position != measure.position:
+            # Only a new measure takes the file's order: an import never reorders a topic.
+            catalog_edits.update_measure(self.session, topic.slug, measure.slug,
+                                         MeasurePatch(position=position), self.actor,
+                                         version=measure.version)
+
+    # By slug or name first, then by the other name the file gives (a topic's title, a
+    # measure's label, a source's name), and only then created: the same source under
+    # another slug in this database is still the same source.
+
+    def _topic(self, name: str, title: str | None, meta: dict[str, Any] | None) -> Topic:
+        found = self.resolver.find_topic(name) or (
+            self.resolver.find_topic(title) if title else None)
+        return found or self.resolver.topic(name, meta)
+
+    def _measure(self, topic: Topic, name: str, label: str | None,
+                 meta: dict[str, Any] | None) -> Measure:
+        if not _has_measure(topic, name) and label and _has_measure(topic, label):
+            name = label
+        return self.resolver.measure(topic, name, meta)
+
+    def _source(self, name: str, full_name: str | None, meta: dict[str, Any] | None) -> Source:
+        found = self.resolver.find_source(name) or (
+            self.resolver.find_source(full_name) if full_name else None)
+        return found or self.resolver.source(name, meta)
+
+    def _place(self, record: Record) -> _Placed:
+        """The row's topic, measure and source: by slug or by name, else created."""
+        names = record.catalog
+        title, label = names.get("topic_title"), names.get("measure_label")
+        topic = self._topic(record.topic, title, {"title": title} if title else None)
+        measure = self._measure(topic, record.measure, label, {
+            k: v for k, v in (("label", label), ("unit", names.get("measure_unit"))) if v})
+        source = self._source(record.source, names.get("source_name"),
+                              self._source_meta(record))
+        return _Placed(record, topic, measure, source)
+
+    @staticmethod
+    def _source_meta(record: Record) -> dict[str, Any]:
+        names = record.catalog
+        meta: dict[str, Any] = {
+            key: names[column] for column, key in (
+                ("source_name", "name"), ("source_short_name", "short_name"),
+                ("source_kind", "kind"), ("source_country", "country")) if names.get(column)}
+        if record.source_party is not None:
+            # A new source's usual status is what its first row says; other topics where
+            # the file says otherwise get a mark of their own.
+            meta["party_to_conflict"] = record.source_party
+        return meta
+
+    # ---- estimates by id -----------------------------------------------------------------
+
+    def _by_id(self, placed: list[_Placed]) -> dict[int, Estimate]:
+        ids = sorted({p.record.id for p in placed if p.record.id is not None})
+        found: dict[int, Estimate] = {}
+        for start in range(0, len(ids), _BATCH):
+            found |= {e.id: e for e in self.session.scalars(
+                select(Estimate).where(Estimate.id.in_(ids[start:start + _BATCH]))
+                .options(joinedload(Estimate.measure).joinedload(Measure.topic),
+                         joinedload(Estimate.source), selectinload(Estimate.citations))
+            ).unique()}
+        for p in placed:
+            e = found.get(p.record.id) if p.record.id is not None else None
+            if e is not None and (e.measure_id, e.source_id) != (p.measure.id, p.source.id):
+                self.errors.append(RowError(
+                    p.record.line, "id",
+                    f"Estimate {e.id} is {e.source.slug}'s figure for {e.measure.topic.slug}/"
+                    f"{e.measure.slug}, not for this row's topic, measure and source; leave "
+                    "the id empty to add a new figure."))
+        return found
+
+    def _by_id_row(self, e: Estimate, record: Record) -> None:
+        """The file's values for the estimate it names; only what the file has columns for
+        is compared and changed, and only when the estimate is still at the file's version."""
+        current = snapshot(e)
+        wanted = {k: record.values[k] for k in record.given}
+        if all(current[k] == v for k, v in wanted.items()) \
+                and current["citations"] == record.citations:
+            self.report.unchanged += 1
+            return
+        assert record.version is not None  # an id always comes with its version
+        if record.version != e.version:
+            self.report.stale.append(StaleRow(record.line, e.id, record.version, e.version))
+            return
+        before = e.version
+        estimates.update_estimate(self.session, e.id, EstimatePatch(
+            version=e.version, comment=self.comment,
+            citations=[CitationIn(**c) for c in record.citations],
+            **{k: v for k, v in wanted.items() if k != "status"}), self.actor)
+        self._set_status(e, wanted.get("status"))
+        self._count_since(e, before)
+
+    # ---- estimates without an id (or with one this database does not have) ----------------
+
+    def _create(self, p: _Placed) -> None:
+        record = p.record
+        values = {k: v for k, v in record.values.items() if k != "status"}
+        draft = EstimateDraft(**values, citations=[CitationIn(**c) for c in record.citations])
+        estimates.insert_estimate(self.session, p.measure, p.source, draft, self.actor,
+                                  status=record.values["status"], comment=self.comment,
+                                  estimate_id=record.id, version=record.version)
+        self.report.created += 1
+
+    def _update_match(self, found: Estimate, record: Record) -> int:
+        """Adds new citations and the values the row fills in; the version it started at."""
+        before = found.version
+        current = snapshot(found)
+        known = current["citations"]
+        new_citations = [c for c in record.citations if c not in known]
+        changes = {k: record.values[k] for k in _MATCH_UPDATES
+                   if k in record.filled and record.values[k] != current[k]}
+        if new_citations or changes:
+            estimates.update_estimate(self.session, found.id, EstimatePatch(
+                version=found.version, comment=self.comment,
+                citations=[CitationIn(**c) for c in known + new_citations], **changes),
+                self.actor)
+        if "status" in record.filled:
+            self._set_status(found, record.values["status"])
+        return before
+
+    def _set_status(self, e: Estimate, status: str | None) -> None:
+        if status is not None and status != e.status:
+            estimates.set_status(self.session, e.id, Status(status), self.comment, self.actor,
+                                 version=e.version)
+
+    def _count_since(self, e: Estimate, before: int) -> None:
+        # A patch that changes nothing writes nothing: the version says whether it did.
+        if e.version != before:
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+
+
+def _marks(placed: Iterable[_Placed]) -> list[tuple[int, Topic, Source, bool]]:
+    return [(p.record.line, p.topic, p.source, p.record.source_party) for p in placed
+            if p.record.source_party is not None]
+
+
+def _has_measure(topic: Topic, name: str) -> bool:
+    return any(m.slug == name or m.label.casefold() == name.casefold() for m in topic.measures)
+
+
+def _key(measure_id: int, source_id: int, values: dict[str, Any]) -> tuple[Any, ...]:
+    return (measure_id, source_id, values["low"], values["high"], values["best"],
+            values["qualifier"], values["as_of"], values["stated_on"])
+
+
+def _existing(session: Session, measure_ids: set[int],
+              named: set[int]) -> dict[tuple[Any, ...], Estimate]:
+    """The figures already recorded for these measures, by what makes two the same; those
+    the file names by id are matched by id only."""
     rows = session.scalars(
         select(Estimate)
         .where(Estimate.measure_id.in_(measure_ids))
@@ -60,81 +275,9 @@ def _existing(session: Session, measure_ids: set[int]) -> dict[tuple[Any, ...], 
     ).unique()
     found: dict[tuple[Any, ...], Estimate] = {}
     for e in rows:
-        found.setdefault(_db_key(e), e)
+        if e.id not in named:
+            found.setdefault(_key(e.measure_id, e.source_id, {
+                "low": e.low, "high": e.high, "best": e.best, "qualifier": e.qualifier,
+                "as_of": partial_iso(e.as_of, e.as_of_precision),
+                "stated_on": partial_iso(e.stated_on, e.stated_on_precision)}), e)
     return found
-
-
-def _db_key(e: Estimate) -> tuple[Any, ...]:
-    return (e.measure_id, e.source_id, e.low, e.high, e.best, e.qualifier,
-            partial_iso(e.as_of, e.as_of_precision),
-            partial_iso(e.stated_on, e.stated_on_precision))
-
-
-def apply(session: Session, document: Document, actor: Actor | None = None, *,
-          comment: str = "import", progress: Progress | None = None) -> Report:
-    """Write the document; the caller commits (or rolls back for a dry run)."""
-    resolver = catalog.Resolver(session)
-    source_meta = {s["slug"]: s for s in document.sources if s}
-    for meta in document.topics:
-        if meta:
-            topic = resolver.topic(meta["slug"], meta)
-            for m in meta.get("measures", []):
-                if m:
-                    resolver.measure(topic, m["slug"], m)
-    for meta in document.sources:
-        if meta:
-            resolver.source(meta["slug"], meta)
-    resolved = []
-    for record in document.records:
-        topic = resolver.topic(record.topic)
-        measure = resolver.measure(topic, record.measure)
-        source = resolver.source(record.source, source_meta.get(record.source))
-        resolved.append((record, measure, source))
-    report = Report(created_topics=resolver.created_topics,
-                    created_measures=resolver.created_measures,
-                    created_sources=resolver.created_sources)
-    existing = _existing(session, {m.id for _, m, _ in resolved})
-    total = len(resolved)
-    for done, (record, measure, source) in enumerate(resolved, start=1):
-        key = (measure.id, source.id, record.low, record.high, record.best, record.qualifier,
-               record.as_of, record.stated_on)
-        found = existing.get(key)
-        if found is None:
-            draft = EstimateDraft(
-                low=record.low, high=record.high, best=record.best,
-                qualifier=record.qualifier,  # type: ignore[arg-type]  # checked when read
-                as_of=record.as_of, stated_on=record.stated_on, claimant=record.claimant,
-                notes=record.notes, citations=[CitationIn(**c) for c in record.citations],
-            )
-            estimates.insert_estimate(session, measure, source, draft, actor,
-                                      status=record.status, comment=comment)
-            report.created += 1
-        elif _update(session, found, record, actor, comment):
-            report.updated += 1
-        else:
-            report.unchanged += 1
-        if progress:
-            progress(done, total)
-    return report
-
-
-def _update(session: Session, found: Estimate, record: Record, actor: Actor | None,
-            comment: str) -> bool:
-    known = [citation_dict(c) for c in found.citations]
-    new_citations = [c for c in record.citations if c not in known]
-    changed = bool(new_citations) or (record.notes and record.notes != found.notes) or (
-        record.claimant and record.claimant != found.claimant)
-    if changed:
-        patch = EstimatePatch(
-            version=found.version,
-            notes=record.notes or None,
-            claimant=record.claimant or None,
-            citations=[CitationIn(**c) for c in known + new_citations],
-            comment=comment,
-        )
-        estimates.update_estimate(session, found.id, patch, actor)
-    if record.status != found.status:
-        estimates.set_status(session, found.id, Status(record.status), comment, actor,
-                             version=found.version)
-        changed = True
-    return bool(changed)

@@ -13,68 +13,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain.citations import CITATION_FIELDS, blank_citation, has_reference
-from app.domain.dates import parse_partial_date
-from app.domain.errors import FigureError
-from app.domain.figures import resolve_figure
-from app.domain.numbers import parse_number
-from app.domain.vocabulary import Qualifier, Status
+from app.domain.citations import blank_citation
 from app.schemas.catalog import MeasureCreate, SourceCreate, TopicCreate
-from app.schemas.estimates import CitationIn
-
-CSV_COLUMNS = (
-    "topic", "measure", "source", "low", "high", "best", "qualifier", "as_of", "stated_on",
-    "citation_url", "publication", "quote", "language", "notes",
+from app.services.transfer.columns import (
+    CITATION_COLUMNS,
+    EXPORT_COLUMNS,
+    JSON_ESTIMATE_KEYS,
+    column_name,
+    flag_of,
+    unknown_column_message,
 )
-# Written after the required columns so a round trip keeps everything; optional on import.
-CSV_EXTRA_COLUMNS = (
-    "claimant", "status", "citation_title", "published_on", "quote_translation", "retrieved_on",
-)
-CITATION_COLUMNS = {f.column: f.name for f in CITATION_FIELDS}
-_QUALIFIERS = tuple(q.value for q in Qualifier)
-_STATUSES = tuple(s.value for s in Status)
+from app.services.transfer.records import ImportRejected, Record, RowError, check_row
 
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, column {self.column}: {self.reason}"
-
-
-class ImportRejected(Exception):
-    """The file has bad rows; nothing was written."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the file")
-        self.errors = errors
-
-
-@dataclass
-class Record:
-    """One estimate read from a file (several CSV rows may add citations to it)."""
-
-    line: int
-    topic: str
-    measure: str
-    source: str
-    low: int | None
-    high: int | None
-    best: int | None
-    qualifier: str
-    as_of: str | None
-    stated_on: str | None
-    claimant: str
-    notes: str
-    status: str
-    citations: list[dict[str, Any]]
-
-    def key(self) -> tuple[Any, ...]:
-        return (self.topic, self.measure, self.source, self.low, self.high, self.best,
-                self.qualifier, self.as_of, self.stated_on)
+__all__ = ["CITATION_COLUMNS", "Document", "read_csv", "read_file", "read_json"]
 
 
 @dataclass
@@ -82,146 +33,120 @@ class Document:
     topics: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
 
 
-# ---- reading -----------------------------------------------------------------------------
-
-def _count(value: Any, line: int, column: str, errors: list[RowError]) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        errors.append(RowError(line, column, f"'{value}' is not a whole number."))
-        return None
-    try:
-        number = value if isinstance(value, int) else parse_number(value)
-        if number < 0:
-            raise FigureError(f"'{value}' is negative; figures cannot be below zero.")
-        return number
-    except FigureError as exc:
-        errors.append(RowError(line, column, str(exc)))
-        return None
+def _known(names: Iterable[str], known: tuple[str, ...], line: int, ignore: bool,
+           errors: list[RowError]) -> list[str]:
+    """The unknown names among `names` (an error each unless they are to be ignored)."""
+    unknown = [n for n in names if n not in known]
+    if not ignore:
+        errors.extend(RowError(line, n, unknown_column_message(n, known)) for n in unknown)
+    return unknown
 
 
-def _date(value: Any, line: int, column: str, errors: list[RowError]) -> str | None:
-    if value is None or not str(value).strip():
-        return None
-    try:
-        return parse_partial_date(str(value)).iso()
-    except FigureError as exc:
-        errors.append(RowError(line, column, str(exc)))
-        return None
+# ---- CSV ---------------------------------------------------------------------------------
 
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _record(row: dict[str, Any], citations: list[dict[str, Any]], line: int,
-            errors: list[RowError]) -> Record | None:
-    before = len(errors)
-    names = {}
-    for column in ("topic", "measure", "source"):
-        names[column] = _text(row.get(column))
-        if not names[column]:
-            errors.append(RowError(line, column, f"The {column} is missing."))
-    low = _count(row.get("low"), line, "low", errors)
-    high = _count(row.get("high"), line, "high", errors)
-    best = _count(row.get("best"), line, "best", errors)
-    qualifier = _text(row.get("qualifier")).lower().replace(" ", "_")
-    if qualifier and qualifier not in _QUALIFIERS:
-        errors.append(RowError(
-            line, "qualifier",
-            f"Unknown qualifier '{row.get('qualifier')}': use one of {', '.join(_QUALIFIERS)}."))
-    status = _text(row.get("status")) or Status.ACTIVE
-    if status not in _STATUSES:
-        errors.append(RowError(line, "status", "The status must be active or retracted."))
-    as_of = _date(row.get("as_of"), line, "as_of", errors)
-    stated_on = _date(row.get("stated_on"), line, "stated_on", errors)
-    checked_citations = []
-    for citation in citations:
-        try:
-            checked_citations.append(CitationIn.model_validate(citation).model_dump(mode="json"))
-        except ValidationError as exc:
-            for err in exc.errors():
-                column = next((k for k, v in CITATION_COLUMNS.items() if v == err["loc"][0]),
-                              str(err["loc"][0]))
-                errors.append(RowError(line, column, err["msg"]))
-    if not any(has_reference(c) for c in citations):
-        errors.append(RowError(line, "citation_url",
-                               "Every estimate needs a citation: give a URL or a publication."))
-    if len(errors) > before:
-        return None
-    fig, problems = resolve_figure(
-        figure=None, low=low, high=high, best=best, qualifier=qualifier or None
-    )
-    if fig is None:
-        errors.extend(RowError(line, col, msg) for col, msg in problems.items())
-        return None
-    return Record(
-        line=line, low=fig.low, high=fig.high, best=fig.best, qualifier=fig.qualifier,
-        as_of=as_of, stated_on=stated_on, claimant=_text(row.get("claimant")),
-        notes=_text(row.get("notes")), status=status, citations=checked_citations, **names,
-    )
-
-
-def read_csv(text: str) -> Document:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in ("topic", "measure", "source") if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportRejected([RowError(1, c, "This column is missing from the header.")
-                              for c in missing])
+def read_csv(text: str, *, ignore_unknown_columns: bool = False) -> Document:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [column_name(h) for h in next(reader, [])]
     errors: list[RowError] = []
-    records = []
-    for row in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue
-        citation = blank_citation() | {
-            name: _text(row.get(column)) for column, name in CITATION_COLUMNS.items()
-            if _text(row.get(column))
-        }
-        record = _record(row, [citation], line, errors)
-        if record:
-            records.append(record)
+    for name in sorted({h for h in header if h and header.count(h) > 1}):
+        errors.append(RowError(1, name, "This column appears twice in the header."))
+    unknown = _known(dict.fromkeys(h for h in header if h), EXPORT_COLUMNS, 1,
+                     ignore_unknown_columns, errors)
+    for column, title in (("topic", "topic_title"), ("measure", "measure_label"),
+                          ("source", "source_name")):
+        if column not in header and title not in header:
+            errors.append(RowError(1, column, "This column is missing from the header."))
     if errors:
         raise ImportRejected(errors)
-    return Document(records=_merge(records))
+    given = frozenset(header)
+    records = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            errors.append(RowError(line, "-", f"This row has {len(cells)} values but the "
+                                              f"header names {len(header)} columns."))
+            continue
+        row = {h: c for h, c in zip(header, cells, strict=False) if h and h not in unknown}
+        citation = blank_citation() | {
+            name: row[column].strip() for column, name in CITATION_COLUMNS.items()
+            if row.get(column, "").strip()
+        }
+        record = check_row(row, given, [citation], line, errors)
+        if record:
+            records.append(record)
+    return Document(records=_merge(records, errors), ignored_columns=unknown)
 
 
-def read_json(text: str) -> Document:
+# ---- JSON --------------------------------------------------------------------------------
+
+def read_json(text: str, *, ignore_unknown_columns: bool = False) -> Document:
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         raise ImportRejected([RowError(1, "-", f"Not valid JSON: {exc}")]) from None
     if isinstance(data, list):
         data = {"estimates": data}
-    if not isinstance(data, dict) or not isinstance(data.get("estimates", []), list):
+    if not isinstance(data, dict) or not isinstance(data.get("estimates", []), list) or not all(
+            isinstance(data.get(k, []), list) for k in ("topics", "sources")):
         raise ImportRejected([RowError(1, "-", "Expected an object with an 'estimates' list.")])
     errors: list[RowError] = []
-    document = Document()
-    for i, topic in enumerate(data.get("topics", []), start=1):
-        document.topics.append(_checked(TopicCreate, topic, f"topics[{i}]", errors, "measures"))
-        measures = topic.get("measures", []) if isinstance(topic, dict) else []
-        document.topics[-1]["measures"] = [
-            _checked(MeasureCreate, m, f"topics[{i}].measures", errors) for m in measures
-        ]
+    document = Document(topics=[_topic(t, i, errors) for i, t in
+                                enumerate(data.get("topics", []), start=1)])
     for i, source in enumerate(data.get("sources", []), start=1):
         document.sources.append(_checked(SourceCreate, source, f"sources[{i}]", errors))
-    for i, item in enumerate(data["estimates"], start=1):
+    ignored: dict[str, None] = {}
+    for i, item in enumerate(data.get("estimates", []), start=1):
         if not isinstance(item, dict):
             errors.append(RowError(i, "-", "Each estimate must be an object."))
             continue
+        ignored |= dict.fromkeys(_known(item, JSON_ESTIMATE_KEYS, i, ignore_unknown_columns,
+                                        errors))
         citations = item.get("citations") or []
         if not isinstance(citations, list) or not all(isinstance(c, dict) for c in citations):
             errors.append(RowError(i, "citations", "Citations must be a list of objects."))
             continue
-        record = _record(item, citations, i, errors)
+        record = check_row(item, frozenset(item), citations, i, errors)
         if record:
             document.records.append(record)
-    if errors:
-        raise ImportRejected(errors)
-    document.records = _merge(document.records)
+    document.records = _merge(document.records, errors)
+    document.ignored_columns = list(ignored)
     return document
+
+
+def _topic(value: Any, i: int, errors: list[RowError]) -> dict[str, Any]:
+    """A topic with its measures (and their order) and its own party marks."""
+    where = f"topics[{i}]"
+    topic = _checked(TopicCreate, value, where, errors, "measures", "party_marks")
+    if not topic:
+        return {}
+    measures = value.get("measures", [])
+    marks = value.get("party_marks", [])
+    if not isinstance(measures, list) or not isinstance(marks, list):
+        errors.append(RowError(0, where, "measures and party_marks must be lists."))
+        return {}
+    topic["measures"] = []
+    for m in measures:
+        measure = _checked(MeasureCreate, m, f"{where}.measures", errors, "position")
+        position = m.get("position") if isinstance(m, dict) else None
+        if isinstance(position, int) and not isinstance(position, bool) and position >= 0:
+            measure["position"] = position
+        topic["measures"].append(measure)
+    topic["party_marks"] = []
+    for mark in marks:
+        party = mark.get("party_to_conflict") if isinstance(mark, dict) else None
+        if isinstance(party, str):
+            party = flag_of(party)
+        if not isinstance(party, bool) or not isinstance(mark.get("source"), str):
+            errors.append(RowError(0, f"{where}.party_marks", "Each mark needs a source and "
+                                   "party_to_conflict true or false."))
+            continue
+        topic["party_marks"].append({"source": mark["source"], "party_to_conflict": party})
+    return topic
 
 
 def _refuse_constant(name: str) -> Any:
@@ -243,27 +168,46 @@ def _checked(model: Any, value: Any, where: str, errors: list[RowError],
         return {}
 
 
-def _merge(records: Iterable[Record]) -> list[Record]:
-    """Rows that describe the same estimate each add a citation to it."""
-    merged: dict[tuple[Any, ...], Record] = {}
+# ---- rows of one estimate ----------------------------------------------------------------
+
+def _merge(records: Iterable[Record], errors: list[RowError]) -> list[Record]:
+    """The file's estimates, or ImportRejected with `errors` and those found here. Rows that
+    describe the same estimate each add a citation to it: rows with an id are that estimate's
+    (and must agree on everything else); rows without one are the same estimate when they
+    give the same figure, source and dates."""
+    merged: dict[Any, Record] = {}
     for record in records:
-        known = merged.get(record.key())
+        key = ("id", record.id) if record.id is not None else record.key()
+        known = merged.get(key)
         if known is None:
-            merged[record.key()] = record
-            continue
-        for citation in record.citations:
-            if citation not in known.citations:
-                known.citations.append(citation)
-        known.notes = known.notes or record.notes
-        known.claimant = known.claimant or record.claimant
+            merged[key] = record
+        elif record.id is not None:
+            _add_rows_of(known, record, errors)
+        else:
+            known.citations.extend(c for c in record.citations if c not in known.citations)
+            for name in ("notes", "claimant"):
+                known.values[name] = known.values[name] or record.values[name]
+    if errors:  # every problem of the file at once, in the order of its lines
+        raise ImportRejected(sorted(errors, key=lambda e: e.line))
     return list(merged.values())
 
 
-def read_file(name: str, text: str) -> Document:
+def _add_rows_of(known: Record, record: Record, errors: list[RowError]) -> None:
+    # Every citation row is kept as it is (even a repeated one), so an export reads back
+    # exactly; a row that differs elsewhere would silently win or lose, so it is refused.
+    theirs = record.estimate_fields()
+    for column, value in known.estimate_fields().items():
+        if theirs.get(column) != value:
+            errors.append(RowError(
+                record.line, column, f"Estimate {record.id} is also on line {known.line} "
+                f"with another {column}; the rows of one estimate must agree."))
+            return
+    known.citations.extend(record.citations)
+
+
+def read_file(name: str, text: str, *, ignore_unknown_columns: bool = False) -> Document:
     if name.lower().endswith(".json"):
-        return read_json(text)
+        return read_json(text, ignore_unknown_columns=ignore_unknown_columns)
     if name.lower().endswith(".csv"):
-        return read_csv(text)
+        return read_csv(text, ignore_unknown_columns=ignore_unknown_columns)
     raise ImportRejected([RowError(0, "-", "Give a .csv or .json file.")])
-
-
