@@ -1,38 +1,34 @@
-"""The list of recent changes."""
+"""The list of recent changes: to estimates and to the catalogue."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.figures import format_figure
-from app.models import Revision
+ChangeKind = Literal["estimate", "topic", "measure", "source", "topic_source"]
 
 
 class ChangeOut(BaseModel):
-    estimate_id: int
-    number: int
+    # Built from the services' Activity values (app.services.activity).
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: ChangeKind = Field(description="What changed: an estimate, or a topic, measure, "
+                                         "source, or a source's party status in a topic.")
+    summary: str = Field(description="The change in a few plain words.")
+    estimate_id: int | None = Field(description="Null for a change to the catalogue.")
+    number: int | None = Field(description="The estimate's revision number; null for a "
+                                           "change to the catalogue.")
     action: str
     user: str | None
     created_at: dt.datetime
     comment: str
-    topic: str
-    measure: str
-    source: str
-    figure: str
-
-    @classmethod
-    def of(cls, r: Revision) -> ChangeOut:
-        after = r.after
-        return cls(
-            estimate_id=r.estimate_id, number=r.number, action=r.action,
-            user=r.user.display_name if r.user else None, created_at=r.created_at,
-            comment=r.comment, topic=r.estimate.measure.topic.slug,
-            measure=r.estimate.measure.slug, source=r.estimate.source.slug,
-            figure=format_figure(after["low"], after["high"], after["qualifier"],
-                                 after.get("best")),
-        )
+    topic: str | None = Field(description="The slug of the topic concerned, if any.")
+    measure: str | None = Field(description="The slug of the measure concerned, if any.")
+    source: str | None = Field(description="The slug of the source concerned, if any.")
+    figure: str | None = Field(description="The estimate's figure after the change; null for "
+                                           "a change to the catalogue.")
 
 
 class ChangePage(BaseModel):

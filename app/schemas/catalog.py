@@ -87,6 +87,7 @@ class MeasureOut(OrmModel):
     unit: str
     description: str
     position: int
+    version: int = Field(description="What a change to it is based on (PATCH …/measures/…).")
 
 
 class SourceOut(OrmModel):
@@ -107,6 +108,17 @@ class SourceRef(OrmModel):
     short_name: str
     kind: str
     party_to_conflict: bool
+
+
+class TopicSourceOut(OrmModel):
+    """A source with figures in a topic, and its party status there."""
+
+    source: SourceRef
+    default: bool = Field(description="The source's own default, for every topic.")
+    own: bool | None = Field(description="This topic's own mark (what PUT …/party sets); "
+                                         "null when the default applies.")
+    party_to_conflict: bool = Field(description="Its status in this topic: the topic's own "
+                                                "mark, else the default.")
 
 
 class TopicSummary(OrmModel):

@@ -57,7 +57,9 @@ def _edit(session: Session, thing: T, patch: Change, version: int | None, actor:
                 record(session, entity, RevisionAction.EDIT, before, after, actor,
                        patch.comment, **ids)
     except StaleDataError:
-        raise Conflict(f"{what} was changed by someone else while you were saving.") from None
+        # The savepoint's rollback expired `thing`: reading its version loads the winner's.
+        raise Conflict(f"{what} was changed by someone else while you were saving.",
+                       current_version=thing.version) from None
     return thing
 
 

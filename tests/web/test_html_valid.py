@@ -71,6 +71,9 @@ def test_pages_are_valid_html(signed_in: tuple[TestClient, Session], tmp_path: P
         "changes": ("/changes", 200), "users": ("/admin/users", 200),
         "embed": (f"/embed/topics/{TOPIC}/casualties", 200), "not-found": ("/topics/nope", 404),
         "bad-address": (f"/topics/{TOPIC}?as_of=2025-02-30", 422), "login": ("/login", 200),
+        "edit-topic": (f"/topics/{TOPIC}/edit", 200),
+        "edit-measure": (f"/topics/{TOPIC}/measures/casualties/edit", 200),
+        "edit-source": ("/sources/south-korea-nis/edit", 200),
     }
     for name, (url, status) in pages.items():
         response = client.get(url)
@@ -85,6 +88,18 @@ def test_pages_are_valid_html(signed_in: tuple[TestClient, Session], tmp_path: P
         "citation-0-publication": "Post", "action": "save"})
     assert conflict.status_code == 409
     (tmp_path / "conflict.html").write_text(conflict.text)
+    source = {"csrf_token": token, "version": "1", "name": "NIS", "kind": "intelligence",
+              "party_to_conflict": "no", "action": "save"}
+    source_mistakes = client.post("/sources/south-korea-nis/edit",
+                                  data={**source, "name": "", "url": "javascript:x"})
+    assert source_mistakes.status_code == 422
+    (tmp_path / "catalog-form-errors.html").write_text(source_mistakes.text)
+    assert client.post("/sources/south-korea-nis/edit", data={**source, "short_name": "N"},
+                       follow_redirects=False).status_code == 303
+    source_conflict = client.post("/sources/south-korea-nis/edit",
+                                  data={**source, "country": "Korea"})
+    assert source_conflict.status_code == 409
+    (tmp_path / "catalog-conflict.html").write_text(source_conflict.text)
     (tmp_path / "embed.svg").write_text(client.get(f"/embed/topics/{TOPIC}/casualties.svg").text)
     result = subprocess.run(
         [java, "-jar", str(VNU), "--errors-only", "--also-check-svg", "--format", "json",
@@ -95,4 +110,4 @@ def test_pages_are_valid_html(signed_in: tuple[TestClient, Session], tmp_path: P
     problems = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
                 for m in messages if m.get("type") == "error"]
     assert not problems, "\n".join(problems)
-    assert len(list(tmp_path.iterdir())) == len(pages) + 3
+    assert len(list(tmp_path.iterdir())) == len(pages) + 5

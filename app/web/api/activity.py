@@ -1,11 +1,11 @@
-"""Recent changes to estimates."""
+"""Recent changes to estimates and to the catalogue."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from app.schemas.activity import ChangeOut, ChangePage
-from app.services import revisions
+from app.services import activity
 from app.web.api.params import PageNumber, PerPage
 from app.web.deps import SessionDep
 
@@ -14,6 +14,6 @@ router = APIRouter()
 
 @router.get("/changes", response_model=ChangePage)
 def list_changes(session: SessionDep, page: PageNumber = 1, per_page: PerPage = 50) -> ChangePage:
-    items, total = revisions.recent_revisions(session, page=page, per_page=per_page)
+    items, total = activity.recent_changes(session, page=page, per_page=per_page)
     return ChangePage(total=total, page=page, per_page=per_page,
-                      items=[ChangeOut.of(r) for r in items])
+                      items=[ChangeOut.model_validate(item) for item in items])
