@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.actor import Actor
@@ -118,16 +119,19 @@ def insert_estimate(
     *,
     status: str = Status.ACTIVE,
     comment: str | None = None,
+    estimate_id: int | None = None,
+    version: int | None = None,
 ) -> Estimate:
-    """A new estimate of `measure` by `source`, with its first revision."""
+    """A new estimate of `measure` by `source`, with its first revision. An import may give
+    the id and version the estimate had where it was exported, so a round trip keeps both."""
     claim = draft.model_dump(include=set(CLAIM_FIELDS))
     fig = checked_figure(figure=draft.figure, low=draft.low, high=draft.high, best=draft.best,
                          qualifier=draft.qualifier, claim=claim)
     now = utcnow()
     estimate = Estimate(
-        measure=measure, source=source, low=fig.low, high=fig.high, best=fig.best,
-        qualifier=fig.qualifier, claimant=draft.claimant, notes=draft.notes, status=status,
-        created_at=now, updated_at=now,
+        id=estimate_id, measure=measure, source=source, low=fig.low, high=fig.high,
+        best=fig.best, qualifier=fig.qualifier, claimant=draft.claimant, notes=draft.notes,
+        status=status, created_at=now, updated_at=now,
         created_by_id=actor.id if actor else None, updated_by_id=actor.id if actor else None,
     )
     _set_dates(estimate, {"as_of": draft.as_of, "stated_on": draft.stated_on})
@@ -135,9 +139,29 @@ def insert_estimate(
     estimate.citations = [new_citation(c, i) for i, c in enumerate(draft.citations)]
     session.add(estimate)
     session.flush()
+    if estimate_id is not None:
+        _follow_id_sequence(session, estimate_id)
+    if version is not None and version != estimate.version:
+        # The ORM writes version 1 at INSERT whatever was set (version_id_col), so the given
+        # version is written after it, and the ORM told, so the next UPDATE checks it.
+        session.execute(update(Estimate).where(Estimate.id == estimate.id)
+                        .values(version=version)
+                        .execution_options(synchronize_session=False))
+        set_committed_value(estimate, "version", version)
     add_revision(session, estimate, RevisionAction.CREATE, None, actor,
-                 draft.comment if comment is None else comment)
+                 draft.comment if comment is None else comment, number=version)
     return estimate
+
+
+def _follow_id_sequence(session: Session, estimate_id: int) -> None:
+    """After an explicit id, PostgreSQL's sequence must move past it or the next estimate
+    created without an id collides with it (SQLite takes max(id) + 1 by itself). nextval()
+    never goes back, so a concurrent writer's id is never handed out twice."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(
+            "SELECT setval(pg_get_serial_sequence('estimates', 'id'), "
+            "GREATEST(:id, nextval(pg_get_serial_sequence('estimates', 'id'))))"),
+            {"id": estimate_id})
 
 
 def create_estimate(session: Session, data: EstimateCreate, actor: Actor | None) -> Estimate:
@@ -155,6 +179,7 @@ class Placement:
     source: str  # a source slug, or "" with new_source
     new_topic_title: str = ""
     new_source: dict[str, Any] | None = None
+    measure_unit: str = ""  # for a measure the topic does not have yet
 
 
 def create_placed(
@@ -162,7 +187,7 @@ def create_placed(
 ) -> Estimate:
     """Create what the form names but does not exist yet, then the estimate — all or nothing."""
     with session.begin_nested():
-        resolver = catalog.Resolver(session)
+        resolver = catalog.Resolver(session, actor)
         if place.new_topic_title:
             topic = resolver.topic(place.new_topic_title, {"title": place.new_topic_title})
         else:
@@ -170,7 +195,8 @@ def create_placed(
             if found is None:
                 raise ValidationFailed({"topic": "Choose a topic from the list."})
             topic = found
-        measure = resolver.measure(topic, place.measure)
+        measure = resolver.measure(
+            topic, place.measure, {"unit": place.measure_unit} if place.measure_unit else None)
         if place.new_source is not None:
             source = resolver.source(place.new_source["name"], place.new_source)
         else:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
 from app.domain.vocabulary import CatalogEntity, RevisionAction
-from app.models import Estimate, Measure, Source, TopicSource
+from app.models import Estimate, Measure, Source, Topic, TopicSource
 from app.services import catalog
 from app.services.catalog_history import record
 
@@ -65,3 +65,31 @@ def set_party(session: Session, topic_slug: str, source_slug: str, party: bool |
     record(session, CatalogEntity.TOPIC_SOURCE, RevisionAction.EDIT, state(before), state(party),
            actor, comment, topic_id=topic.id, source_id=source.id)
     return PartyStatus(source, party)
+
+
+def party_in_topic(session: Session, topic_id: int, source: Source) -> bool:
+    row = session.get(TopicSource, (topic_id, source.id))
+    return source.party_to_conflict if row is None else row.party_to_conflict
+
+
+@dataclass(frozen=True)
+class TopicParty:
+    topic: Topic
+    own: bool | None  # the topic's own mark; None: the source's default applies
+    party: bool
+
+
+def source_topics(session: Session, source: Source) -> list[TopicParty]:
+    """A source's party status in each topic it has figures in (or a mark of its own)."""
+    in_topic = select(Measure.topic_id).join(Estimate, Estimate.measure_id == Measure.id) \
+        .where(Estimate.source_id == source.id)
+    marked = select(TopicSource.topic_id).where(TopicSource.source_id == source.id)
+    own: dict[int, bool] = {
+        topic_id: party for topic_id, party in session.execute(
+            select(TopicSource.topic_id, TopicSource.party_to_conflict)
+            .where(TopicSource.source_id == source.id))}
+    topics = session.scalars(select(Topic).where(or_(Topic.id.in_(in_topic),
+                                                     Topic.id.in_(marked)))
+                             .order_by(Topic.title))
+    return [TopicParty(t, own.get(t.id), own.get(t.id, source.party_to_conflict))
+            for t in topics]

@@ -14,7 +14,7 @@ from app.config import PROJECT_DIR
 from app.domain.dates import PartialDate
 from app.domain.figures import format_figure
 from app.domain.numbers import format_number
-from app.domain.vocabulary import SourceKind
+from app.domain.vocabulary import Confidence, Scope, SourceKind
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 _KINDS = {k.value: k for k in SourceKind}
@@ -23,6 +23,11 @@ _KINDS = {k.value: k for k in SourceKind}
 def _kind_label(kind: str) -> str:
     known = _KINDS.get(kind)
     return known.label if known else kind
+
+
+def _label(vocabulary: type[Scope] | type[Confidence], value: str) -> str:
+    known = {m.value: m for m in vocabulary}.get(value)
+    return known.label if known else value
 
 
 def _environment() -> Environment:
@@ -36,6 +41,8 @@ def _environment() -> Environment:
     env.filters["number"] = format_number
     env.filters["figure"] = lambda e: format_figure(e.low, e.high, e.qualifier, e.best)
     env.filters["kind"] = _kind_label
+    env.filters["scope"] = lambda value: _label(Scope, value)
+    env.filters["confidence"] = lambda value: _label(Confidence, value)
     env.filters["figure_of"] = lambda snap: format_figure(
         snap["low"], snap["high"], snap["qualifier"], snap.get("best")
     )

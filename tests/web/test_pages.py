@@ -17,54 +17,14 @@ from app.models import Citation, Estimate, Measure, Revision, Source
 from app.schemas.estimates import EstimatePatch
 from app.services import estimates
 from tests import factories
+from tests.web.parsing import chart as _chart
+from tests.web.parsing import doc as _doc
+from tests.web.parsing import rows as _rows
+from tests.web.parsing import scale as _scale
 
 TOPIC = "north-korean-troops-in-russia"
 XSS = '<script>alert(1)</script>"><svg onload=alert(1)>'
 pytestmark = pytest.mark.usefixtures("demo")
-
-
-def _doc(client: TestClient, url: str) -> _Element:
-    response = client.get(url)
-    assert response.status_code == 200, response.text[:500]
-    assert response.headers["content-type"].startswith("text/html")
-    return html.fromstring(response.text)
-
-
-def _chart(doc: _Element, measure: str) -> _Element:
-    (svg,) = doc.cssselect(f"section#measure-{measure} svg.range-chart")
-    return svg
-
-
-def _scale(svg: _Element) -> tuple[float, float]:
-    """Intercept and slope of value -> x, read from two axis tick labels."""
-    ticks = [(float(t.get("data-value")), float(t.get("x"))) for t in svg.cssselect("text.tick")]
-    (v0, x0), (v1, x1) = ticks[0], ticks[-1]
-    slope = (x1 - x0) / (v1 - v0)
-    return x0 - slope * v0, slope
-
-
-def _rows(svg: _Element) -> list[dict[str, Any]]:
-    rows = []
-    for g in svg.cssselect("g.row"):
-        bar = g.cssselect("rect.bar")
-        dot = g.cssselect("circle.point")
-        if bar:
-            x1 = float(bar[0].get("x"))
-            x2 = x1 + float(bar[0].get("width"))
-        else:
-            x1 = x2 = float(dot[0].get("cx"))
-        rows.append({
-            "source": g.get("data-source"),
-            "name": g.cssselect("text.source-name")[0].text_content(),
-            "kind": g.cssselect("text.source-kind")[0].text_content(),
-            "value": g.cssselect("text.value")[0].text_content(),
-            "date": g.cssselect("text.date")[0].text_content(),
-            "low": int(g.get("data-low")) if g.get("data-low") else None,
-            "high": int(g.get("data-high")) if g.get("data-high") else None,
-            "x1": x1, "x2": x2, "derived": "derived" in g.get("class"),
-            "arrows": [p.get("class") for p in g.cssselect("polygon.arrow")],
-        })
-    return rows
 
 
 def test_casualties_compare_zelensky_derived_nis_and_us(client: TestClient) -> None:
@@ -91,12 +51,20 @@ def test_casualties_compare_zelensky_derived_nis_and_us(client: TestClient) -> N
 
 
 def test_deployed_shows_two_ranges(client: TestClient) -> None:
-    rows = _rows(_chart(_doc(client, f"/topics/{TOPIC}"), "deployed"))
-    assert [(r["source"], r["value"]) for r in rows] == [
-        ("south-korean-media", "1,000–3,000"),
-        ("south-korea-nis", "about 10,000–12,000"),
+    doc = _doc(client, f"/topics/{TOPIC}")
+    rows = _rows(_chart(doc, "deployed"))
+    # The 1,000–3,000 are *more* troops: shown beside the total, not compared with it.
+    assert [(r["source"], r["value"], r["compared"]) for r in rows] == [
+        ("south-korea-nis", "about 10,000–12,000", True),
+        ("south-korean-media", "1,000–3,000", False),
     ]
+    assert rows[1]["note"] == ("in addition to an earlier figure: additional troops sent this "
+                               "month, according to local reports")
     assert all(r["x2"] - r["x1"] > 20 for r in rows)  # bars, not dots
+    (sentence,) = doc.cssselect("section#measure-deployed p.sentence")
+    assert sentence.text_content() == (
+        "Only one source so far: South Korea's National Intelligence Service (NIS), about "
+        "10,000–12,000. 1 other figure is shown below, not compared.")
 
 
 def test_every_bar_spans_its_values_on_the_axis(client: TestClient) -> None:

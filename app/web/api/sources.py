@@ -28,4 +28,4 @@ def get_source(slug: str, session: SessionDep) -> SourceDetail:
 
 @router.post("/sources", response_model=SourceOut, status_code=status.HTTP_201_CREATED)
 def create_source(data: SourceCreate, session: SessionDep, editor: CurrentEditor) -> SourceOut:
-    return SourceOut.model_validate(catalog.create_source(session, data))
+    return SourceOut.model_validate(catalog.create_source(session, data, editor))

@@ -125,7 +125,7 @@ def search_catalog(session: SessionDep,
 
 @router.post("/topics", response_model=TopicSummary, status_code=status.HTTP_201_CREATED)
 def create_topic(data: TopicCreate, session: SessionDep, editor: CurrentEditor) -> TopicSummary:
-    return TopicSummary.model_validate(catalog.create_topic(session, data))
+    return TopicSummary.model_validate(catalog.create_topic(session, data, editor))
 
 
 @router.post(
@@ -135,4 +135,4 @@ def create_measure(
     slug: str, data: MeasureCreate, session: SessionDep, editor: CurrentEditor
 ) -> MeasureOut:
     topic = catalog.get_topic(session, slug)
-    return MeasureOut.model_validate(catalog.create_measure(session, topic, data))
+    return MeasureOut.model_validate(catalog.create_measure(session, topic, data, editor))

@@ -11,7 +11,7 @@ from app.domain.citations import CITATION_FIELDS
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.figures import format_figure
 from app.domain.numbers import format_number
-from app.domain.vocabulary import Qualifier, SourceKind
+from app.domain.vocabulary import Confidence, Qualifier, Scope, SourceKind
 from app.models import Estimate
 from app.services import catalog, estimates, revisions
 from app.web.deps import EditorVisitor, FormDep, SessionDep
@@ -39,6 +39,7 @@ def _form_page(request: Request, session: Session, form: EstimateForm, *, status
         request, "estimate_form.html", status_code=status, form=form, estimate=estimate,
         topics=catalog.list_topics(session), sources=catalog.list_sources(session),
         kinds=list(SourceKind), qualifiers=list(Qualifier), citation_fields=CITATION_FIELDS,
+        scopes=list(Scope), confidences=list(Confidence),
         measure_names=sorted(catalog.DEFAULT_MEASURES), reading=reading,
     )
 

@@ -15,26 +15,29 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.domain.citations import CITATION_FIELDS, CITATION_NAMES, has_reference
-from app.domain.dates import parse_partial_date
+from app.domain.claims import claim_errors
+from app.domain.dates import parse_optional_date, parse_partial_date
 from app.domain.errors import FigureError
 from app.domain.figures import Figure, format_figure, resolve_figure
 from app.domain.numbers import parse_number
-from app.domain.vocabulary import SourceKind
+from app.domain.vocabulary import Confidence, Scope, SourceKind
 from app.models import Estimate
 from app.schemas.common import SLUG_RE
 from app.schemas.estimates import CitationIn, EstimateDraft, EstimatePatch
-from app.services import catalog
 from app.services.estimates import Placement, new_citation
 from app.services.revisions import citation_dict, snapshot
 from app.web.forms.fields import typed, whole_number
 
 NEW = "__new__"
 ESTIMATE_FIELDS = (
-    "topic", "new_topic_title", "measure", "source", "new_source_name", "new_source_kind",
-    "new_source_country", "new_source_party", "figure", "low", "high", "best", "qualifier",
-    "as_of", "stated_on", "claimant", "notes", "comment", "version",
+    "topic", "new_topic_title", "measure", "new_measure_unit", "source", "new_source_name",
+    "new_source_kind", "new_source_country", "new_source_party", "figure", "low", "high",
+    "best", "qualifier", "as_of", "stated_on", "scope", "scope_note", "period_start",
+    "period_end", "confidence", "confidence_note", "claimant", "notes", "comment", "version",
 )
 MAX_CITATIONS = 10
+DATED = ("as_of", "stated_on", "period_start", "period_end")
+CLAIMED = ("scope", "scope_note", "confidence", "confidence_note")
 _KINDS = frozenset(k.value for k in SourceKind)
 
 
@@ -61,7 +64,8 @@ class EstimateForm:
 
     @classmethod
     def for_new(cls, topic: str = "", measure: str = "") -> EstimateForm:
-        return cls(values={"topic": topic, "measure": measure, "new_source_kind": "other"})
+        return cls(values={"topic": topic, "measure": measure, "new_source_kind": "other",
+                           "scope": Scope.TOTAL, "confidence": Confidence.REPORTED})
 
     @classmethod
     def for_edit(cls, e: Estimate) -> EstimateForm:
@@ -70,8 +74,8 @@ class EstimateForm:
             "topic": snap["topic"], "measure": snap["measure"], "source": snap["source"],
             "figure": format_figure(e.low, e.high, e.qualifier),
             "best": "" if e.best is None else str(e.best),
-            "as_of": snap["as_of"] or "", "stated_on": snap["stated_on"] or "",
             "claimant": e.claimant, "notes": e.notes, "version": str(e.version),
+            **{name: snap[name] or "" for name in DATED + CLAIMED},
         }
         citations = [{k: str(c[k] or "") for k in CITATION_NAMES} for c in snap["citations"]]
         return cls(values=values, citations=citations)
@@ -86,8 +90,7 @@ class Checked:
     """What the form holds once read: None where a field had a mistake."""
 
     figure: Figure | None
-    as_of: str | None
-    stated_on: str | None
+    dates: dict[str, str | None]  # as_of, stated_on, period_start, period_end as ISO text
     citations: list[CitationIn]
 
 
@@ -157,9 +160,18 @@ def _message(msg: str) -> str:
 
 def check_estimate_form(form: EstimateForm, *, editing: bool) -> Checked:
     """Everything that can be checked without writing; mistakes go to form.errors."""
-    checked = Checked(figure=read_figure(form), as_of=_date(form, "as_of"),
-                      stated_on=_date(form, "stated_on"), citations=_citations(form))
-    for name, limit in (("claimant", 300), ("notes", 10000), ("comment", 1000)):
+    checked = Checked(figure=read_figure(form), dates={name: _date(form, name) for name in DATED},
+                      citations=_citations(form))
+    problems = claim_errors(
+        scope=form.get("scope") or Scope.TOTAL, scope_note=form.get("scope_note"),
+        period_start=parse_optional_date(checked.dates["period_start"]),
+        period_end=parse_optional_date(checked.dates["period_end"]),
+        confidence=form.get("confidence") or Confidence.REPORTED,
+        confidence_note=form.get("confidence_note"))
+    for name, message in problems.items():
+        form.errors.setdefault(name, message)
+    for name, limit in (("claimant", 300), ("notes", 10000), ("comment", 1000),
+                        ("scope_note", 10000), ("confidence_note", 10000)):
         if len(form.get(name)) > limit:
             form.errors[name] = f"Keep this under {limit:,} characters."
     if not editing:
@@ -174,8 +186,8 @@ def _check_refs(form: EstimateForm) -> None:
         form.errors["new_topic_title"] = "Give the new topic's title."
     if not form.get("measure"):
         form.errors["measure"] = "Name the measure, e.g. killed, wounded or deployed."
-    elif not catalog.slugify(form.get("measure")):
-        form.errors["measure"] = "Use letters or digits in the measure's name."
+    if len(form.get("new_measure_unit")) > 50:
+        form.errors["new_measure_unit"] = "Keep the unit under 50 characters."
     if not form.get("source"):
         form.errors["source"] = "Choose a source, or “New source” and give its name."
     elif form.get("source") == NEW:
@@ -200,7 +212,8 @@ def placement(form: EstimateForm) -> Placement:
     return Placement(
         topic="" if new_topic else form.get("topic"),
         new_topic_title=form.get("new_topic_title")[:200] if new_topic else "",
-        measure=form.get("measure"),
+        measure=form.get("measure")[:200],
+        measure_unit=form.get("new_measure_unit"),
         source="" if new_source else form.get("source"),
         new_source=new_source,
     )
@@ -213,13 +226,15 @@ def _figure(checked: Checked) -> Figure:
 
 def estimate_draft(form: EstimateForm, checked: Checked) -> EstimateDraft:
     fig = _figure(checked)
-    return EstimateDraft(
-        low=fig.low, high=fig.high, best=fig.best,
-        qualifier=fig.qualifier,  # type: ignore[arg-type]  # a checked Qualifier value
-        as_of=checked.as_of, stated_on=checked.stated_on,
-        claimant=form.get("claimant"), notes=form.get("notes"),
-        citations=checked.citations, comment=form.get("comment"),
-    )
+    return EstimateDraft.model_validate({
+        "low": fig.low, "high": fig.high, "best": fig.best, "qualifier": fig.qualifier,
+        **checked.dates,
+        "scope": form.get("scope") or Scope.TOTAL, "scope_note": form.get("scope_note"),
+        "confidence": form.get("confidence") or Confidence.REPORTED,
+        "confidence_note": form.get("confidence_note"),
+        "claimant": form.get("claimant"), "notes": form.get("notes"),
+        "citations": checked.citations, "comment": form.get("comment"),
+    })
 
 
 def estimate_patch(form: EstimateForm, checked: Checked) -> EstimatePatch:
@@ -239,7 +254,7 @@ def proposed_snapshot(checked: Checked, form: EstimateForm,
     return {
         **current,
         "low": fig.low, "high": fig.high, "best": fig.best, "qualifier": fig.qualifier,
-        "as_of": checked.as_of, "stated_on": checked.stated_on,
+        **checked.dates, **{name: form.get(name) for name in CLAIMED},
         "claimant": form.get("claimant"), "notes": form.get("notes"),
         "citations": [citation_dict(new_citation(c, i))
                       for i, c in enumerate(checked.citations)],

@@ -20,10 +20,10 @@ class Panel:
     timeline: TimelineChart
     undated: int  # figures without an as_of, left off the timeline
     partial: int  # figures that are not totals, left off the timeline
-    left_out: dict[int, str]  # id of an entry shown beside the comparison: why
+    left_out: dict[int, LeftOut]  # id of an entry shown beside the comparison: why
 
-    def left_out_because(self, entry: Entry) -> str:
-        return self.left_out.get(id(entry), "")
+    def left_out_because(self, entry: Entry) -> LeftOut | None:
+        return self.left_out.get(id(entry))
 
 
 def _range_input(entry: Entry, left_out: LeftOut | None = None) -> RangeInput:
@@ -76,6 +76,6 @@ def measure_panels(view: TopicView) -> list[Panel]:
         Panel(view=m, chart=measure_range_chart(m, colors), timeline=measure_timeline(m, colors),
               undated=sum(1 for e in m.entries if e.as_of is None),
               partial=sum(1 for e in m.entries if e.scope != Scope.TOTAL),
-              left_out={id(e): reason.text for e, reason in m.beside})
+              left_out={id(e): reason for e, reason in m.beside})
         for m in view.measures
     ]

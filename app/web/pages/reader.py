@@ -69,6 +69,7 @@ def source_page(
         source = catalog.get_source(session, slug)
         return render_page(request, "source.html", source=source,
                            estimates=listing.source_estimates(session, source.id),
+                           topic_parties=parties.source_topics(session, source),
                            json_url=request.url_for("get_source", slug=slug))
 
     return cached(request, session, render)
@@ -80,7 +81,8 @@ def estimate_page(
 ) -> Response:
     def render() -> Response:
         estimate = estimates.get_estimate(session, estimate_id)
-        return render_page(request, "estimate.html", e=estimate,
+        party = parties.party_in_topic(session, estimate.measure.topic_id, estimate.source)
+        return render_page(request, "estimate.html", e=estimate, party=party,
                            json_url=request.url_for("get_estimate", estimate_id=estimate_id))
 
     return cached(request, session, render)
