@@ -1,47 +1,46 @@
 """The side-by-side range chart: one row per compared figure on a shared value axis, with the
 band where they all overlap or the gap where they cannot; below them, in a labelled group, the
-figures shown beside the comparison, each with the reason it is not compared."""
+figures shown beside the comparison, each with the reason it is not compared.
+
+Two layouts from one model: *wide* (name column | plot | value column) and, where the plot
+would be too narrow, *narrow* (each name above its bar, the value at the bar's end). Every
+label is measured with the font's real widths, so nothing overlaps or leaves the chart."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from app.charts.palette import resolve_colors
+from app.charts.key import KeyItem, key_items, lay_out_key
+from app.charts.palette import PALETTE, apart, color_index, resolve_colors
 from app.charts.scale import (
-    TEXT_PAD,
     Scale,
+    Tick,
     arrow,
     axis_label_text,
     check_bounds,
-    fit_horizontal,
+    fitted_axis,
     midpoint,
     rounded,
-    tick_label,
-    value_domain,
 )
+from app.charts.text import fit, text_width, widest, wrap
 from app.domain.comparison import LeftOut, Span, overlap_or_gap, spread_sentence
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import Confidence, SourceKind
 
-# --- range chart layout (px) ---
-LABEL_WIDTH = 200  # source name + kind column
-RIGHT_PAD = 170  # value label + date column ("about 10,000–12,000" fits)
-ROW_HEIGHT = 40
+MARGIN = 8.0
+ARROW_ZONE = 14.0  # beyond each end of the plot: room for an open end's arrowhead
 TOP = 30  # tick labels above the plot
 BOTTOM = 40  # axis label below the plot
-# Below this the label columns give up space proportionally so the plot never vanishes.
-MIN_PLOT_WIDTH = 160
+ROW_HEIGHT = 40
+NAME_SIZE, SMALL_SIZE = 12.0, 11.0
+LINE = 14.0  # distance between two lines of text in a row
 BAR_HEIGHT = 10
-# Offsets of the two text lines in a row relative to its centre (name above, kind below).
-LINE1_DY = -3
-LINE2_DY = 12
-TICK_LABEL_DY = -10
-# A figure shown beside the comparison gets a third line for the reason, across the chart.
 NOTE_HEIGHT = 16
 GROUP_HEADING_HEIGHT = 30
-# A full name longer than this gives way to the source's short name, if it has one.
-NAME_CHARS = 24
+MIN_PLOT_WIDTH = 180  # narrower than this, each name goes above its bar
+NARROW_ROW = 48
+PARTY_MARK = "⚑"
 
 
 @dataclass(frozen=True)
@@ -68,28 +67,35 @@ class RangeInput:
         return self.left_out is None
 
     @property
-    def shown_label(self) -> str:
-        """The name drawn on the row: the full name, or the short name when it is too long."""
-        if len(self.label) > NAME_CHARS and self.short_label:
-            return self.short_label
-        return self.label
-
-    @property
     def color_key(self) -> str:
         # Sources without a slug still need a stable colour; the shown name is the next best id.
         return self.key or self.label
 
+    @property
+    def kind_label(self) -> str:
+        kinds = {k.value: k for k in SourceKind}
+        return kinds.get(self.kind, SourceKind.OTHER).label
+
 
 @dataclass(frozen=True)
-class Tick:
-    value: int
+class Text:
+    """One line of text as drawn: where it starts (or ends, or centres) and how wide it is."""
+
+    text: str
     x: float
-    label: str
+    y: float
+    size: float = SMALL_SIZE
+    bold: bool = False
+    anchor: str = "start"
+
+    @property
+    def width(self) -> float:
+        return text_width(self.text, self.size, bold=self.bold)
 
 
 @dataclass(frozen=True)
 class Band:
-    """Overlap of all ranges, or the gap between them; high None means unbounded above."""
+    """Overlap of all compared ranges, or the gap between them; high None: unbounded above."""
 
     low: int
     high: int | None
@@ -106,30 +112,28 @@ class Band:
 @dataclass(frozen=True)
 class RangeRow:
     input: RangeInput
-    y: float  # row centre
-    x_low: float
-    x_high: float
+    y: float  # centre of the bar
+    x_low: float  # where the bar is solid: from the known low (or the plot's start) …
+    x_high: float  # … to the known high (or the plot's end)
     x_best: float | None
-    is_point: bool
-    open_low: bool
-    open_high: bool
     color: str
     bar_y: float  # top edge of the bar; its height is RangeChart.bar_height
-    label_x: float  # text-anchor start: source name on label_y, kind on kind_y
-    label_y: float
-    kind_y: float
-    value_x: float  # text-anchor start: value_label on value_y, date_label on date_y
-    value_y: float
-    date_y: float
-    # Triangles (3 points each) at the plot edge for open ends; empty when the end is closed.
-    arrow_low: tuple[tuple[float, float], ...]
-    arrow_high: tuple[tuple[float, float], ...]
-    note_y: float | None = None  # the reason a figure is not compared, across the chart
+    name: tuple[Text, ...]  # one or two lines
+    kind_line: Text | None
+    value: Text
+    date: Text
+    note: Text | None  # why a figure shown beside the comparison is not compared
+    # Triangles outside the plot for open ends (so never inside the bar); () when closed.
+    arrow_low: tuple[tuple[float, float], ...] = ()
+    arrow_high: tuple[tuple[float, float], ...] = ()
 
-    # Pass-throughs so templates can write row.label instead of row.input.label.
     @property
     def label(self) -> str:
         return self.input.label
+
+    @property
+    def key(self) -> str:
+        return self.input.key
 
     @property
     def low(self) -> int | None:
@@ -142,10 +146,6 @@ class RangeRow:
     @property
     def best(self) -> int | None:
         return self.input.best
-
-    @property
-    def qualifier(self) -> str:
-        return self.input.qualifier
 
     @property
     def value_label(self) -> str:
@@ -161,40 +161,60 @@ class RangeRow:
 
     @property
     def kind_label(self) -> str:
-        kinds = {k.value: k for k in SourceKind}
-        return kinds.get(self.input.kind, SourceKind.OTHER).label
+        return self.input.kind_label
 
     @property
     def party_to_conflict(self) -> bool:
         return self.input.party_to_conflict
 
     @property
-    def shown_label(self) -> str:
-        return self.input.shown_label
-
-    @property
-    def confidence(self) -> str:
-        return self.input.confidence
+    def derived(self) -> bool:
+        return self.input.derived
 
     @property
     def uncertain(self) -> bool:
         return self.input.confidence == Confidence.UNCERTAIN
 
     @property
+    def compared(self) -> bool:
+        return self.input.compared
+
+    @property
     def left_out_because(self) -> str:
         return self.input.left_out.text if self.input.left_out else ""
 
     @property
-    def derived(self) -> bool:
-        return self.input.derived
+    def open_low(self) -> bool:
+        return self.input.low is None
 
     @property
-    def key(self) -> str:
-        return self.input.key
+    def open_high(self) -> bool:
+        return self.input.high is None
+
+    @property
+    def is_point(self) -> bool:
+        return self.input.low == self.input.high
+
+    @property
+    def color_index(self) -> int:
+        return color_index(self.color)
 
     @property
     def midpoint(self) -> float:
         return midpoint(self.input.low, self.input.high)
+
+    @property
+    def label_x(self) -> float:
+        return self.name[0].x
+
+    @property
+    def value_x(self) -> float:
+        return self.value.x
+
+    @property
+    def texts(self) -> tuple[Text, ...]:
+        return tuple(t for t in (*self.name, self.kind_line, self.value, self.date, self.note)
+                     if t is not None)
 
 
 @dataclass(frozen=True)
@@ -202,6 +222,7 @@ class RangeChart:
     width: int
     height: int
     title: str
+    layout: str  # "wide" or "narrow"
     scale: str  # LINEAR or LOG
     domain_min: int
     domain_max: int
@@ -212,62 +233,182 @@ class RangeChart:
     bar_height: float
     rows: tuple[RangeRow, ...]
     ticks: tuple[Tick, ...]  # grid lines run from plot_top to plot_bottom
-    tick_label_y: float  # text-anchor middle at tick.x
-    axis_label: str
-    axis_label_x: float  # text-anchor middle
-    axis_label_y: float
+    tick_label_y: float
+    axis_label: Text
     overlap: Band | None
     gap: Band | None
     sentence: str
     value_scale: Scale
-    group_heading: str = ""  # above the figures shown beside the comparison
-    group_heading_y: float = 0.0
+    group_heading: Text | None = None  # above the figures shown beside the comparison
+    key: tuple[KeyItem, ...] = field(default_factory=tuple)
 
     @property
     def empty(self) -> bool:
         return not self.rows
 
+    @property
+    def glyphs(self) -> frozenset[str]:
+        """The kinds of mark this chart draws (what its key must explain)."""
+        return frozenset(item.glyph for item in key_items(self.rows, self.overlap, self.gap))
+
     def x(self, value: float) -> float:
         return self.value_scale(value)
 
+    @property
+    def description(self) -> str:
+        """The chart in words, row by row: its text alternative."""
+        parts = [self.sentence]
+        for row in self.rows:
+            notes = [row.date_label]
+            if row.derived:
+                notes.append("derived")
+            if row.party_to_conflict:
+                notes.append("party to the conflict")
+            if row.input.confidence != "reported":
+                notes.append(row.input.confidence)
+            text = ", ".join(notes)
+            if row.left_out_because:
+                text += f"; not compared: {row.left_out_because}"
+            parts.append(f"{row.label}: {row.value_label} ({text}).")
+        return " ".join(parts)
 
-def _row(item: RangeInput, y: float, scale: Scale, color: str, *, label_x: float,
-         value_x: float, plot_left: float, plot_right: float) -> RangeRow:
+
+# ---- labels ----------------------------------------------------------------------------------
+
+def _name_lines(item: RangeInput, width: float) -> list[str]:
+    """The full name on one or two lines; else the short name; else the name cut to fit."""
+    if text_width(item.label, NAME_SIZE, bold=True) <= width:
+        return [item.label]
+    lines = wrap(item.label, NAME_SIZE, width, bold=True)
+    if lines is not None:
+        return lines
+    if item.short_label and text_width(item.short_label, NAME_SIZE, bold=True) <= width:
+        return [item.short_label]
+    return [fit(item.label, NAME_SIZE, width, bold=True)]
+
+
+def _kind_text(item: RangeInput) -> str:
+    parts = [item.kind_label]
+    if item.party_to_conflict:
+        parts.append(f"{PARTY_MARK} party to the conflict")
+    if item.derived:
+        parts.append("derived")
+    return " · ".join(parts)
+
+
+def _date_text(item: RangeInput) -> str:
+    if item.confidence != Confidence.REPORTED and item.compared:
+        return f"{item.date_label} · {item.confidence}"
+    return item.date_label
+
+
+def _value_text(item: RangeInput) -> str:
+    return item.value_label
+
+
+# ---- layout ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Columns:
+    layout: str
+    name_width: float  # what a name may take
+    plot_left: float
+    plot_right: float
+    value_x: float
+
+
+def _columns(inputs: Sequence[RangeInput], width: int) -> _Columns:
+    value_width = max(widest([_value_text(i) for i in inputs], NAME_SIZE, bold=True),
+                      widest([_date_text(i) for i in inputs], SMALL_SIZE), 40.0)
+    value_width = min(value_width, width * 0.34) + 2  # rounding never cuts a label
+    names = [min(text_width(i.label, NAME_SIZE, bold=True), width * 0.3) for i in inputs]
+    kinds = [text_width(_kind_text(i), SMALL_SIZE) for i in inputs]
+    name_width = min(max([*names, *kinds, 90.0]), width * 0.3)
+    plot_left = MARGIN + name_width + ARROW_ZONE
+    plot_right = width - MARGIN - value_width - ARROW_ZONE - 4
+    if plot_right - plot_left >= MIN_PLOT_WIDTH:
+        return _Columns("wide", name_width, rounded(plot_left), rounded(plot_right),
+                        rounded(plot_right + ARROW_ZONE + 4))
+    return _Columns("narrow", width - 2 * MARGIN, MARGIN + ARROW_ZONE,
+                    width - MARGIN - ARROW_ZONE, 0.0)
+
+
+def _wide_row(item: RangeInput, top: float, cols: _Columns, scale: Scale, color: str,
+              width: int) -> tuple[RangeRow, float]:
+    names = _name_lines(item, cols.name_width)
+    lines = len(names)
+    height = max(ROW_HEIGHT, LINE * (lines + 1) + 12)
+    y = top + height / 2
+    first = y - LINE * (lines + 1) / 2 + 10
+    name = tuple(Text(line, MARGIN, rounded(first + LINE * i), NAME_SIZE, bold=True)
+                 for i, line in enumerate(names))
+    kind = Text(fit(_kind_text(item), SMALL_SIZE, cols.name_width), MARGIN,
+                rounded(first + LINE * lines))
+    room = width - MARGIN - cols.value_x
+    value = Text(fit(_value_text(item), NAME_SIZE, room, bold=True), cols.value_x,
+                 rounded(y - 3), NAME_SIZE, bold=True)
+    date = Text(fit(_date_text(item), SMALL_SIZE, room), cols.value_x, rounded(y + 12))
+    row = _row(item, y, scale, color, cols, name=name, kind=kind, value=value, date=date)
+    return row, height
+
+
+def _narrow_row(item: RangeInput, top: float, cols: _Columns, scale: Scale, color: str,
+                width: int) -> tuple[RangeRow, float]:
+    name_y = top + 14
+    value_text = _value_text(item)
+    value_w = text_width(value_text, NAME_SIZE, bold=True)
+    x_low = scale(item.low) if item.low is not None else cols.plot_left
+    x_high = scale(item.high) if item.high is not None else cols.plot_right
+    # Clear of a dot's radius, or of an open end's arrowhead.
+    after = x_high + (ARROW_ZONE if item.high is None else 0) + 10
+    before = x_low - (ARROW_ZONE if item.low is None else 0) - 10
+    place = ("after" if value_w <= width - MARGIN - after
+             else "before" if value_w <= before - MARGIN else "name line")
+    name_room = width - 2 * MARGIN
+    if place == "name line":  # no room beside the bar: the value ends the name's first line
+        name_room -= min(value_w, name_room) + 10
+    names = _name_lines(item, max(name_room, 30.0))
+    extra = LINE * (len(names) - 1)  # a name on two lines pushes its bar down
+    y = name_y + 13 + extra
+    if place == "after":
+        value = Text(value_text, rounded(after), rounded(y + 4), NAME_SIZE, bold=True)
+    elif place == "before":
+        value = Text(value_text, rounded(before), rounded(y + 4), NAME_SIZE, bold=True,
+                     anchor="end")
+    else:
+        value = Text(fit(value_text, NAME_SIZE, width - 2 * MARGIN, bold=True),
+                     width - MARGIN, rounded(name_y), NAME_SIZE, bold=True, anchor="end")
+    name = tuple(Text(line, MARGIN, rounded(name_y + LINE * i), NAME_SIZE, bold=True)
+                 for i, line in enumerate(names))
+    date_text = _date_text(item)
+    date_x = width - MARGIN - text_width(date_text, SMALL_SIZE)
+    kind = Text(fit(_kind_text(item), SMALL_SIZE, max(date_x - MARGIN - 10, 30.0)), MARGIN,
+                rounded(y + 17))
+    date = Text(date_text, width - MARGIN, rounded(y + 17), anchor="end")
+    row = _row(item, y, scale, color, cols, name=name, kind=kind, value=value, date=date)
+    return row, NARROW_ROW + extra
+
+
+def _row(item: RangeInput, y: float, scale: Scale, color: str, cols: _Columns, *,
+         name: tuple[Text, ...], kind: Text | None, value: Text, date: Text) -> RangeRow:
     return RangeRow(
-        input=item,
-        y=rounded(y),
-        x_low=scale(item.low) if item.low is not None else plot_left,
-        x_high=scale(item.high) if item.high is not None else plot_right,
+        input=item, y=rounded(y),
+        x_low=scale(item.low) if item.low is not None else cols.plot_left,
+        x_high=scale(item.high) if item.high is not None else cols.plot_right,
         x_best=scale(item.best) if item.best is not None else None,
-        is_point=item.low == item.high,
-        open_low=item.low is None,
-        open_high=item.high is None,
-        color=color,
-        bar_y=rounded(y - BAR_HEIGHT / 2),
-        label_x=label_x,
-        label_y=rounded(y + LINE1_DY),
-        kind_y=rounded(y + LINE2_DY),
-        value_x=value_x,
-        value_y=rounded(y + LINE1_DY),
-        date_y=rounded(y + LINE2_DY),
-        arrow_low=arrow(plot_left, y, 1, 0) if item.low is None else (),
-        arrow_high=arrow(plot_right, y, -1, 0) if item.high is None else (),
-        note_y=None if item.compared else rounded(y + ROW_HEIGHT / 2 + NOTE_HEIGHT / 2),
+        color=color, bar_y=rounded(y - BAR_HEIGHT / 2), name=name, kind_line=kind,
+        value=value, date=date, note=None,
+        arrow_low=arrow(cols.plot_left - ARROW_ZONE + 2, y, 1, 0) if item.low is None else (),
+        arrow_high=(arrow(cols.plot_right + ARROW_ZONE - 2, y, -1, 0)
+                    if item.high is None else ()),
     )
 
 
-def _band(span: Span | None, scale: Scale, plot_right: float, y1: float,
-          y2: float) -> Band | None:
-    if span is None:
-        return None
-    return Band(low=span.low, high=span.high, x1=scale(span.low),
-                x2=scale(span.high) if span.high is not None else plot_right, y1=y1, y2=y2)
-
-
-def _heading(beside: Sequence[RangeInput]) -> str:
-    if all(i.left_out is not None and i.left_out.partial for i in beside):
-        return "Not comparable with totals"
-    return "Not in the comparison"
+def _with_note(row: RangeRow, top: float, width: int) -> RangeRow:
+    assert row.input.left_out is not None
+    note = Text(fit(row.input.left_out.text, SMALL_SIZE, width - 2 * MARGIN), MARGIN,
+                rounded(top + 11))
+    return RangeRow(**{**row.__dict__, "note": note})
 
 
 def range_chart(
@@ -279,7 +420,10 @@ def range_chart(
     colors: Mapping[str, str] | None = None,
 ) -> RangeChart:
     """Lay out one horizontal bar per figure on a shared value axis: the compared figures sorted
-    by midpoint, then those shown beside the comparison, each with its reason."""
+    by midpoint, then those shown beside the comparison, each with its reason; a key of the
+    marks used goes below."""
+    if width <= 0:
+        raise ValueError("width must be positive")
     for item in inputs:
         check_bounds(item.low, item.high, repr(item.label))
         if item.best is not None and item.best < 0:
@@ -290,56 +434,68 @@ def range_chart(
 
     compared = sorted((i for i in inputs if i.compared), key=order)
     beside = sorted((i for i in inputs if not i.compared), key=order)
-    finite = [value for item in inputs for value in (item.low, item.high, item.best)
-              if value is not None]
-    open_top_lows = [item.low for item in inputs if item.high is None and item.low is not None]
-    kind, domain_min, domain_max, tick_values = value_domain(finite, open_top_lows, log=log)
+    cols = _columns(inputs, width)
+    finite = [v for i in inputs for v in (i.low, i.high, i.best) if v is not None]
+    open_top_lows = [i.low for i in inputs if i.high is None and i.low is not None]
+    scale, ticks = fitted_axis(finite, open_top_lows, log=log, plot_left=cols.plot_left,
+                               plot_right=cols.plot_right, left=0.0, right=float(width))
+    palette = resolve_colors([i.color_key for i in [*compared, *beside]], colors)
+    shades = apart([palette[i.color_key] for i in [*compared, *beside]])
 
-    plot_left, plot_right = fit_horizontal(width, LABEL_WIDTH, RIGHT_PAD, MIN_PLOT_WIDTH)
-    label_x = rounded(min(float(TEXT_PAD), plot_left))
-    value_x = rounded(plot_right + min(TEXT_PAD, width - plot_right))
-    plot_top = float(TOP)
-    compared_bottom = float(TOP + ROW_HEIGHT * len(compared))
-    scale = Scale(kind, domain_min, domain_max, plot_left, plot_right)
-    palette = resolve_colors([item.color_key for item in [*compared, *beside]], colors)
-    place = {"label_x": label_x, "value_x": value_x, "plot_left": plot_left,
-             "plot_right": plot_right}
-
-    rows = [_row(item, TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2, scale,
-                 palette[item.color_key], **place) for index, item in enumerate(compared)]
-    heading_y = 0.0
-    plot_bottom = compared_bottom
-    if beside:
-        heading_y = compared_bottom + GROUP_HEADING_HEIGHT * 0.7
-        y = compared_bottom + GROUP_HEADING_HEIGHT
-        for item in beside:
-            rows.append(_row(item, y + ROW_HEIGHT / 2, scale, palette[item.color_key], **place))
-            y += ROW_HEIGHT + NOTE_HEIGHT
-        plot_bottom = y
+    rows: list[RangeRow] = []
+    y = float(TOP)
+    heading: Text | None = None
+    for index, item in enumerate([*compared, *beside]):
+        if item is (beside[0] if beside else None):
+            heading = Text("Not comparable with totals" if all(
+                i.left_out is not None and i.left_out.partial for i in beside)
+                else "Not in the comparison", MARGIN, rounded(y + GROUP_HEADING_HEIGHT * 0.7),
+                NAME_SIZE, bold=True)
+            y += GROUP_HEADING_HEIGHT
+        if cols.layout == "wide":
+            row, height = _wide_row(item, y, cols, scale, shades[index], width)
+        else:
+            row, height = _narrow_row(item, y, cols, scale, shades[index], width)
+        if not item.compared:
+            row = _with_note(row, y + height, width)
+            height += NOTE_HEIGHT
+        rows.append(row)
+        y += height
+        if index == len(compared) - 1:
+            compared_bottom = y
+    if not compared:
+        compared_bottom = float(TOP)
+    plot_bottom = y
 
     overlap_span, gap_span = overlap_or_gap(compared)
-    return RangeChart(
-        width=width,
-        height=int(plot_bottom) + BOTTOM,
-        title="Range of estimates",
-        scale=kind,
-        domain_min=domain_min,
-        domain_max=domain_max,
-        plot_left=plot_left,
-        plot_right=plot_right,
-        plot_top=plot_top,
-        plot_bottom=plot_bottom,
-        bar_height=float(BAR_HEIGHT),
-        rows=tuple(rows),
-        ticks=tuple(Tick(value, scale(value), tick_label(value)) for value in tick_values),
-        tick_label_y=rounded(TOP + TICK_LABEL_DY),
-        axis_label=axis_label_text(unit, kind),
-        axis_label_x=rounded((plot_left + plot_right) / 2),
-        axis_label_y=rounded(plot_bottom + BOTTOM * 0.7),
-        overlap=_band(overlap_span, scale, plot_right, plot_top, compared_bottom),
-        gap=_band(gap_span, scale, plot_right, plot_top, compared_bottom),
+    overlap = _band(overlap_span, scale, cols.plot_right, TOP, compared_bottom)
+    gap = _band(gap_span, scale, cols.plot_right, TOP, compared_bottom)
+    axis = Text(axis_label_text(unit, scale.kind), rounded((cols.plot_left + cols.plot_right) / 2),
+                rounded(plot_bottom + BOTTOM * 0.7), SMALL_SIZE, anchor="middle")
+    chart = RangeChart(
+        width=width, height=int(plot_bottom) + BOTTOM, title="Range of estimates",
+        layout=cols.layout, scale=scale.kind, domain_min=int(scale.domain_min),
+        domain_max=int(scale.domain_max), plot_left=cols.plot_left, plot_right=cols.plot_right,
+        plot_top=float(TOP), plot_bottom=plot_bottom, bar_height=float(BAR_HEIGHT),
+        rows=tuple(rows), ticks=tuple(ticks), tick_label_y=float(TOP - 10), axis_label=axis,
+        overlap=overlap, gap=gap,
         sentence=spread_sentence(compared, overlap_span, gap_span, beside=len(beside)),
-        value_scale=scale,
-        group_heading=_heading(beside) if beside else "",
-        group_heading_y=rounded(heading_y),
+        value_scale=scale, group_heading=heading,
     )
+    if chart.empty:
+        return chart
+    key, key_height = lay_out_key(key_items(chart.rows, chart.overlap, chart.gap),
+                                  width=width, top=chart.height - 8.0, margin=MARGIN)
+    return RangeChart(**{**chart.__dict__, "key": key, "height": int(chart.height + key_height)})
+
+
+def _band(span: Span | None, scale: Scale, plot_right: float, y1: float,
+          y2: float) -> Band | None:
+    if span is None:
+        return None
+    return Band(low=span.low, high=span.high, x1=scale(span.low),
+                x2=scale(span.high) if span.high is not None else plot_right, y1=y1, y2=y2)
+
+
+__all__ = ["BOTTOM", "PALETTE", "ROW_HEIGHT", "TOP", "Band", "RangeChart", "RangeInput",
+           "RangeRow", "Text", "range_chart"]

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.charts.text import text_width
 from app.domain.numbers import format_number
 
 LINEAR = "linear"
@@ -205,3 +206,83 @@ def arrow(tip_x: float, tip_y: float, dx: float, dy: float) -> tuple[tuple[float
         (rounded(base_x - dy * half), rounded(base_y - dx * half)),
         (rounded(base_x + dy * half), rounded(base_y + dx * half)),
     )
+
+
+@dataclass(frozen=True)
+class Tick:
+    """An axis tick: its value, where it sits, its label and how the label is anchored there
+    (labels at the ends of an axis are pulled inside so they never leave the chart)."""
+
+    value: int
+    x: float  # where the value sits on the axis
+    label: str
+    anchor: str = "middle"  # "start", "middle" or "end", at text_x
+    width: float = 0.0  # of the label, as drawn
+    text_x: float | None = None  # None: at x
+
+    @property
+    def label_x(self) -> float:
+        return self.x if self.text_x is None else self.text_x
+
+
+TICK_LABEL_SIZE = 11.0
+TICK_GAP = 8.0  # between neighbouring tick labels
+
+
+def _placed(values: Sequence[int], scale: Scale, left: float, right: float) -> list[Tick] | None:
+    """The ticks with anchored labels, or None when two labels would touch or one would not
+    fit between `left` and `right` (what the chart allows its axis labels)."""
+    ticks: list[Tick] = []
+    for value in values:
+        label = tick_label(value)
+        x = scale(value)
+        width = text_width(label, TICK_LABEL_SIZE)
+        anchor, start = "middle", x - width / 2
+        if start < left:
+            anchor, start = "start", max(x - 2.0, left)
+        elif start + width > right:
+            anchor, start = "end", min(x + 2.0, right) - width
+        if start < left - 0.5 or start + width > right + 0.5:
+            return None
+        if ticks:
+            before = ticks[-1]
+            before_end = _label_start(before) + before.width
+            if start < before_end + TICK_GAP:
+                return None
+        text_x = {"start": start, "middle": x, "end": start + width}[anchor]
+        ticks.append(Tick(value, x, label, anchor, width, rounded(text_x)))
+    return ticks
+
+
+def _label_start(tick: Tick) -> float:
+    if tick.anchor == "start":
+        return tick.label_x
+    if tick.anchor == "end":
+        return tick.label_x - tick.width
+    return tick.label_x - tick.width / 2
+
+
+def fitted_axis(finite: Sequence[int], open_top_lows: Sequence[int], *, log: bool | None,
+                plot_left: float, plot_right: float, left: float,
+                right: float) -> tuple[Scale, list[Tick]]:
+    """A value axis whose tick labels never touch or leave the chart: as many ticks as the
+    space and the labels' real widths allow (from five down to the two ends)."""
+    for target in (5, 4, 3, 2):
+        kind, low, high, values = value_domain(finite, open_top_lows, log=log, target=target)
+        scale = Scale(kind, low, high, plot_left, plot_right)
+        if kind == LOG:
+            for every in range(1, len(values)):
+                thinned = [*values[:-1:every], values[-1]] if every > 1 else values
+                thinned = list(dict.fromkeys(thinned))
+                placed = _placed(thinned, scale, left, right)
+                if placed is not None:
+                    return scale, placed
+            continue
+        placed = _placed(values, scale, left, right)
+        if placed is not None:
+            return scale, placed
+    kind, low, high, values = value_domain(finite, open_top_lows, log=log, target=2)
+    scale = Scale(kind, low, high, plot_left, plot_right)
+    ends = [values[0], values[-1]]
+    return scale, _placed(ends, scale, left, right) or [Tick(
+        values[-1], scale(values[-1]), tick_label(values[-1]), "end", 0.0, right)]

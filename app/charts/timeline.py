@@ -1,49 +1,60 @@
-"""The timeline: each source's figures over time, so a revision up or down is visible."""
+"""The timeline: each source's figures over time, so a revision up or down is visible.
+
+A figure known to a month or a year is drawn across that month or year, not on its first day;
+a figure placed by the day it was stated (it has no "as of") is drawn hollow; open ends fade
+towards the plot's edge with an arrowhead outside it; each line ends in its source's name."""
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.charts.palette import resolve_colors
+from app.charts.palette import PALETTE, color_index, resolve_colors
 from app.charts.scale import (
     LINEAR,
-    TEXT_PAD,
+    TICK_LABEL_SIZE,
     Scale,
+    Tick,
     arrow,
     axis_label_text,
     check_bounds,
-    fit_horizontal,
     midpoint,
     rounded,
     tick_label,
     value_domain,
 )
+from app.charts.text import fit, text_width, widest
 
-# --- timeline layout (px) ---
-TIMELINE_LEFT = 64  # y tick labels
-TIMELINE_RIGHT = 24
-TIMELINE_TOP = 28  # axis label above the plot
-TIMELINE_BOTTOM = 30  # date tick labels
-TIMELINE_MIN_PLOT_WIDTH = 120
-# Short spans get widened to this many days so there is always at least one month boundary to
-# label and a lone date ends up in the middle.
-TIMELINE_MIN_SPAN_DAYS = 90
+MARGIN = 8.0
+TIMELINE_TOP = 30  # axis label and room for an open top's arrowhead
+TIMELINE_BOTTOM = 34  # date tick labels, below an open bottom's arrowhead
+ARROW_ROOM = 12.0  # between the plot and its labels: open ends' arrowheads go here
+TIMELINE_MIN_SPAN_DAYS = 90  # short spans are widened so a lone date sits in the middle
 TIMELINE_PAD_FRACTION = 0.05
-# Roughly the width a "Sep 2025" label needs without colliding with its neighbour.
 DATE_TICK_SPACING = 90
+LABEL_SIZE = 11.0
+LABEL_LINE = 13.0
+MAX_LABEL_SHARE = 0.3  # of the width, for the line-end names
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DASHES = ("", "6 3", "2 3")  # lines sharing a colour differ by their dash
 
 
 @dataclass(frozen=True)
 class TimelinePoint:
-    when: datetime.date
+    when: datetime.date  # the first day it refers to
     low: int | None
     high: int | None
     value_label: str
     date_label: str
+    until: datetime.date | None = None  # the last day, for a month or a year; None: one day
+    stated: bool = False  # placed by the day it was stated: it has no "as of"
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.until or self.when
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class TimelineSeries:
     label: str
     key: str
     points: Sequence[TimelinePoint]
+    short_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,18 +81,21 @@ class DateTick:
 
 @dataclass(frozen=True)
 class TimelineMark:
-    """One dated figure drawn as a vertical range; y_low >= y_high because y grows downwards."""
+    """One figure: across its span in time, and its range of values; y_low >= y_high because
+    y grows downwards."""
 
     point: TimelinePoint
-    x: float
+    x: float  # the middle of its span; where the series line passes
+    x_start: float
+    x_end: float
     y_low: float
     y_high: float
     y_mid: float  # where the series line passes through
     is_point: bool
     open_low: bool
     open_high: bool
-    arrow_low: tuple[tuple[float, float], ...]  # pointing down at plot_bottom, or ()
-    arrow_high: tuple[tuple[float, float], ...]  # pointing up at plot_top, or ()
+    arrow_low: tuple[tuple[float, float], ...]  # below plot_bottom, pointing down, or ()
+    arrow_high: tuple[tuple[float, float], ...]  # above plot_top, pointing up, or ()
 
     @property
     def when(self) -> datetime.date:
@@ -102,6 +117,14 @@ class TimelineMark:
     def date_label(self) -> str:
         return self.point.date_label
 
+    @property
+    def stated(self) -> bool:
+        return self.point.stated
+
+    @property
+    def width(self) -> float:
+        return max(self.x_end - self.x_start, 6.0)
+
 
 @dataclass(frozen=True)
 class PlottedSeries:
@@ -110,6 +133,22 @@ class PlottedSeries:
     color: str
     marks: tuple[TimelineMark, ...]  # in date order
     path_points: tuple[tuple[float, float], ...]  # (x, y_mid) of each mark; polyline if >= 2
+    name: str = ""  # the line-end label, fitted to the space
+    name_x: float = 0.0
+    name_y: float = 0.0
+    dash: str = ""
+
+    @property
+    def leader(self) -> tuple[float, float, float, float] | None:
+        """A thin line from the line's end to its name, when the name had to move away."""
+        x, y = self.path_points[-1]
+        if abs(self.name_y - 4 - y) < 3:
+            return None
+        return (x + 4, y, self.name_x - 3, rounded(self.name_y - 4))
+
+    @property
+    def color_index(self) -> int:
+        return color_index(self.color)
 
 
 @dataclass(frozen=True)
@@ -136,6 +175,23 @@ class TimelineChart:
     time_scale: Scale  # over date ordinals
     value_scale: Scale
 
+    @property
+    def description(self) -> str:
+        """The chart in words, line by line: each source's few figures, or its first and last
+        mark of many (the table and the all-figures page list every figure)."""
+        parts = []
+        for s in self.series:
+            if len(s.marks) <= 3:
+                said = ", ".join(f"{m.value_label} ({m.date_label}"
+                                 + (", placed by the day it was stated" if m.stated else "")
+                                 + ")" for m in s.marks)
+            else:
+                first, last = s.marks[0], s.marks[-1]
+                said = (f"{len(s.marks)} marks, from {first.value_label} ({first.date_label})"
+                        f" to {last.value_label} ({last.date_label})")
+            parts.append(f"{s.label}: {said}.")
+        return " ".join(parts)
+
     def x(self, when: datetime.date) -> float:
         return self.time_scale(when.toordinal())
 
@@ -161,20 +217,62 @@ def _year_ticks(start: datetime.date, end: datetime.date, step: int) -> list[dat
     return [datetime.date(year, 1, 1) for year in range(first, end.year + 1, step)]
 
 
-def _date_ticks(
-    start: datetime.date, end: datetime.date, max_ticks: int
-) -> list[tuple[datetime.date, str]]:
-    for step in (1, 2, 3, 6):
-        months = _month_ticks(start, end, step)
-        if len(months) <= max_ticks:
-            return [(day, f"{_MONTHS[day.month - 1]} {day.year}") for day in months]
+def _date_ticks(start: datetime.date, end: datetime.date, scale: Scale, left: float,
+                right: float) -> list[DateTick]:
+    """As many month (then year) ticks as fit with labels that never touch or leave the
+    chart, measured in the chart's font."""
+    candidates: list[list[tuple[datetime.date, str]]] = [
+        [(d, f"{_MONTHS[d.month - 1]} {d.year}") for d in _month_ticks(start, end, step)]
+        for step in (1, 2, 3, 6)
+    ]
     step = 1
-    while True:
+    while step <= 1000:
         for mult in (1, 2, 5):
-            years = _year_ticks(start, end, step * mult)
-            if len(years) <= max_ticks:
-                return [(day, str(day.year)) for day in years]
+            candidates.append([(d, str(d.year)) for d in _year_ticks(start, end, step * mult)])
         step *= 10
+    # No more ticks than one per ~90 px: enough to read dates off, few enough to scan.
+    most = max(2, int((scale.range_end - scale.range_start) // DATE_TICK_SPACING))
+    for ticks in candidates:
+        placed = [DateTick(d, scale(d.toordinal()), label) for d, label in ticks]
+        if placed and len(placed) <= most and _fits(placed, left, right):
+            return placed
+    return []
+
+
+def _fits(ticks: Sequence[DateTick], left: float, right: float) -> bool:
+    end = -math.inf
+    for tick in ticks:
+        width = text_width(tick.label, TICK_LABEL_SIZE)
+        start = tick.x - width / 2
+        if start < max(end + 8, left) or start + width > right:
+            return False
+        end = start + width
+    return True
+
+
+def _value_ticks(values: Sequence[int], scale: Scale, top: float, bottom: float) -> list[int]:
+    """Every tick whose label keeps a line of space from the next (thinned when crowded)."""
+    for every in range(1, len(values) + 1):
+        kept = list(dict.fromkeys([*values[::every], values[-1]]))
+        ys = [scale(v) for v in kept]
+        if all(abs(a - b) >= LABEL_LINE for a, b in itertools.pairwise(ys)):
+            return kept
+    return [values[0], values[-1]]
+
+
+def _end_labels(series: list[PlottedSeries], top: float, bottom: float) -> list[float]:
+    """y of each series' line-end name: at its last mark, pushed apart to not overlap."""
+    wanted = sorted((s.path_points[-1][1] + 4, i) for i, s in enumerate(series))
+    placed: dict[int, float] = {}
+    previous = top - LABEL_LINE
+    for y, i in wanted:
+        y = max(y, previous + LABEL_LINE)
+        placed[i] = y
+        previous = y
+    overflow = previous - (bottom + 4)
+    if overflow > 0:  # shift the whole stack up, keeping the spacing
+        placed = {i: y - overflow for i, y in placed.items()}
+    return [rounded(max(placed[i], top + 4)) for i in range(len(series))]
 
 
 def timeline_chart(
@@ -190,20 +288,27 @@ def timeline_chart(
     for line in series:
         for point in line.points:
             check_bounds(point.low, point.high, f"{line.label!r} on {point.when.isoformat()}")
-    if height <= TIMELINE_TOP + TIMELINE_BOTTOM:
-        raise ValueError(f"height must exceed {TIMELINE_TOP + TIMELINE_BOTTOM}")
+    if height <= TIMELINE_TOP + TIMELINE_BOTTOM + 2 * ARROW_ROOM:
+        raise ValueError(f"height must exceed {TIMELINE_TOP + TIMELINE_BOTTOM + 2 * ARROW_ROOM}")
+    if width <= 0:
+        raise ValueError("width must be positive")
 
     drawn = [line for line in series if line.points]
-    plot_left, plot_right = fit_horizontal(
-        width, TIMELINE_LEFT, TIMELINE_RIGHT, TIMELINE_MIN_PLOT_WIDTH
-    )
-    plot_top = float(TIMELINE_TOP)
-    plot_bottom = float(height - TIMELINE_BOTTOM)
+    # Every line ends in its name: the plot is made tall enough for the names to stack.
+    height = max(height, int(len(drawn) * LABEL_LINE + TIMELINE_TOP + TIMELINE_BOTTOM
+                             + 2 * ARROW_ROOM + 8))
     points = [point for line in drawn for point in line.points]
-
     finite = [v for p in points for v in (p.low, p.high) if v is not None]
     open_top_lows = [p.low for p in points if p.high is None and p.low is not None]
     kind, domain_min, domain_max, y_values = value_domain(finite, open_top_lows, log=log)
+
+    label_width = min(widest([line.label for line in drawn], LABEL_SIZE),
+                      width * MAX_LABEL_SHARE)
+    tick_width = widest([tick_label(v) for v in y_values], TICK_LABEL_SIZE)
+    plot_left = rounded(MARGIN + tick_width + 6)
+    plot_right = rounded(width - MARGIN - (label_width + 8 if drawn else 0))
+    plot_top = float(TIMELINE_TOP + ARROW_ROOM)
+    plot_bottom = float(height - TIMELINE_BOTTOM - ARROW_ROOM)
     value_scale = Scale(kind, domain_min, domain_max, plot_bottom, plot_top)
 
     date_start: datetime.date | None = None
@@ -211,77 +316,75 @@ def timeline_chart(
     x_ticks: tuple[DateTick, ...] = ()
     if points:
         first = min(p.when for p in points)
-        last = max(p.when for p in points)
+        last = max(p.last_day for p in points)
         span = (last - first).days
-        pad = max(
-            math.ceil(span * TIMELINE_PAD_FRACTION),
-            math.ceil((TIMELINE_MIN_SPAN_DAYS - span) / 2),
-        )
+        pad = max(math.ceil(span * TIMELINE_PAD_FRACTION),
+                  math.ceil((TIMELINE_MIN_SPAN_DAYS - span) / 2))
         date_start = first - datetime.timedelta(days=pad)
         date_end = last + datetime.timedelta(days=pad)
-        time_scale = Scale(
-            LINEAR, date_start.toordinal(), date_end.toordinal(), plot_left, plot_right
-        )
-        max_ticks = max(2, int((plot_right - plot_left) // DATE_TICK_SPACING))
-        x_ticks = tuple(
-            DateTick(day, time_scale(day.toordinal()), text)
-            for day, text in _date_ticks(date_start, date_end, max_ticks)
-        )
+        time_scale = Scale(LINEAR, date_start.toordinal(), date_end.toordinal(), plot_left,
+                           plot_right)
+        x_ticks = tuple(_date_ticks(date_start, date_end, time_scale, 0.0, float(width)))
     else:
         time_scale = Scale(LINEAR, 0, 1, plot_left, plot_right)
 
     palette = resolve_colors([line.key or line.label for line in drawn], colors)
+    used: dict[str, int] = {}
     plotted: list[PlottedSeries] = []
     for line in drawn:
-        marks: list[TimelineMark] = []
-        for point in sorted(line.points, key=lambda p: (p.when, midpoint(p.low, p.high))):
-            x = time_scale(point.when.toordinal())
-            marks.append(
-                TimelineMark(
-                    point=point,
-                    x=x,
-                    y_low=value_scale(point.low) if point.low is not None else plot_bottom,
-                    y_high=value_scale(point.high) if point.high is not None else plot_top,
-                    y_mid=value_scale(midpoint(point.low, point.high)),
-                    is_point=point.low == point.high,
-                    open_low=point.low is None,
-                    open_high=point.high is None,
-                    arrow_low=arrow(x, plot_bottom, 0, -1) if point.low is None else (),
-                    arrow_high=arrow(x, plot_top, 0, 1) if point.high is None else (),
-                )
-            )
-        plotted.append(
-            PlottedSeries(
-                label=line.label,
-                key=line.key,
-                color=palette[line.key or line.label],
-                marks=tuple(marks),
-                path_points=tuple((mark.x, mark.y_mid) for mark in marks),
-            )
-        )
+        color = palette[line.key or line.label]
+        dash = DASHES[used.get(color, 0) % len(DASHES)]
+        used[color] = used.get(color, 0) + 1
+        marks = tuple(_mark(point, time_scale, value_scale, plot_top, plot_bottom)
+                      for point in sorted(line.points,
+                                          key=lambda p: (p.when, midpoint(p.low, p.high))))
+        plotted.append(PlottedSeries(
+            label=line.label, key=line.key, color=color, marks=marks,
+            path_points=tuple((mark.x, mark.y_mid) for mark in marks),
+            name=_end_name(line, label_width), name_x=rounded(plot_right + 6), dash=dash))
+    label_ys = _end_labels(plotted, plot_top, plot_bottom) if plotted else []
+    plotted = [PlottedSeries(**{**s.__dict__, "name_y": y})
+               for s, y in zip(plotted, label_ys, strict=True)]
 
     return TimelineChart(
-        width=width,
-        height=height,
-        title="Estimates over time",
-        scale=kind,
-        empty=not points,
-        date_start=date_start,
-        date_end=date_end,
-        plot_left=plot_left,
-        plot_right=plot_right,
-        plot_top=plot_top,
-        plot_bottom=plot_bottom,
-        series=tuple(plotted),
-        x_ticks=x_ticks,
-        y_ticks=(
-            tuple(YTick(v, value_scale(v), tick_label(v)) for v in y_values) if points else ()
-        ),
-        x_tick_label_y=rounded(plot_bottom + TIMELINE_BOTTOM * 0.6),
-        y_tick_label_x=rounded(max(plot_left - TEXT_PAD / 2, 0)),
-        axis_label=axis_label_text(unit, kind),
-        axis_label_x=plot_left,
-        axis_label_y=rounded(TIMELINE_TOP * 0.5),
-        time_scale=time_scale,
-        value_scale=value_scale,
+        width=width, height=height, title="Estimates over time", scale=kind, empty=not points,
+        date_start=date_start, date_end=date_end, plot_left=plot_left, plot_right=plot_right,
+        plot_top=plot_top, plot_bottom=plot_bottom, series=tuple(plotted), x_ticks=x_ticks,
+        y_ticks=(tuple(YTick(v, value_scale(v), tick_label(v))
+                       for v in _value_ticks(y_values, value_scale, plot_top, plot_bottom))
+                 if points else ()),
+        x_tick_label_y=rounded(plot_bottom + ARROW_ROOM + TIMELINE_BOTTOM * 0.6),
+        y_tick_label_x=rounded(plot_left - 6), axis_label=axis_label_text(unit, kind),
+        axis_label_x=MARGIN, axis_label_y=rounded(TIMELINE_TOP * 0.45),
+        time_scale=time_scale, value_scale=value_scale,
     )
+
+
+def _end_name(line: TimelineSeries, width: float) -> str:
+    if text_width(line.label, LABEL_SIZE) <= width:
+        return line.label
+    if line.short_label and text_width(line.short_label, LABEL_SIZE) <= width:
+        return line.short_label
+    return fit(line.label, LABEL_SIZE, width)
+
+
+def _mark(point: TimelinePoint, time_scale: Scale, value_scale: Scale, plot_top: float,
+          plot_bottom: float) -> TimelineMark:
+    x_start = time_scale(point.when.toordinal())
+    x_end = time_scale(point.last_day.toordinal() + 1) if point.until else x_start
+    x = rounded((x_start + x_end) / 2)
+    return TimelineMark(
+        point=point, x=x, x_start=x_start, x_end=x_end,
+        y_low=value_scale(point.low) if point.low is not None else plot_bottom,
+        y_high=value_scale(point.high) if point.high is not None else plot_top,
+        y_mid=value_scale(midpoint(point.low, point.high)),
+        is_point=point.low == point.high, open_low=point.low is None,
+        open_high=point.high is None,
+        arrow_low=arrow(x, plot_bottom + ARROW_ROOM, 0, -1) if point.low is None else (),
+        arrow_high=arrow(x, plot_top - ARROW_ROOM, 0, 1) if point.high is None else (),
+    )
+
+
+__all__ = ["PALETTE", "TIMELINE_BOTTOM", "TIMELINE_TOP", "DateTick", "PlottedSeries", "Tick",
+           "TimelineChart", "TimelineMark", "TimelinePoint", "TimelineSeries", "YTick",
+           "timeline_chart"]

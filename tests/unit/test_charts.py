@@ -10,20 +10,9 @@ import math
 import pytest
 
 from app.charts.palette import PALETTE, assign_colors
-from app.charts.range import (
-    BOTTOM,
-    LABEL_WIDTH,
-    RIGHT_PAD,
-    ROW_HEIGHT,
-    TOP,
-    RangeInput,
-    range_chart,
-)
+from app.charts.range import BOTTOM, ROW_HEIGHT, TOP, RangeInput, range_chart
 from app.charts.scale import midpoint, nice_ticks, tick_label
 from app.charts.timeline import TimelinePoint, TimelineSeries, timeline_chart
-
-PLOT_LEFT = float(LABEL_WIDTH)
-PLOT_RIGHT = float(720 - RIGHT_PAD)
 
 
 def est(
@@ -150,19 +139,22 @@ def test_tick_labels() -> None:
 def test_linear_positions_match_values() -> None:
     chart = range_chart([US, ZELENSKY])
     assert chart.scale == "linear"
-    assert (chart.plot_left, chart.plot_right) == (PLOT_LEFT, PLOT_RIGHT)
+    PLOT_LEFT, PLOT_RIGHT = chart.plot_left, chart.plot_right
+    # The name column is as wide as the names need, the value column as the values need.
+    assert max(t.x + t.width for row in chart.rows for t in row.name) < PLOT_LEFT
+    assert min(row.value.x for row in chart.rows) > PLOT_RIGHT
     assert (chart.domain_min, chart.domain_max) == (0, 4000)
     assert chart.x(0) == PLOT_LEFT
     assert chart.x(4000) == PLOT_RIGHT
     assert chart.x(2000) == (PLOT_LEFT + PLOT_RIGHT) / 2
     us_row = chart.rows[0]
     expected = PLOT_LEFT + 1200 / 4000 * (PLOT_RIGHT - PLOT_LEFT)
-    assert us_row.x_low == pytest.approx(expected, abs=0.05)
+    assert us_row.x_low == pytest.approx(expected, abs=0.06)  # both rounded to 0.1 px
     assert [t.value for t in chart.ticks] == [0, 1000, 2000, 3000, 4000]
     assert [t.label for t in chart.ticks] == ["0", "1,000", "2,000", "3,000", "4,000"]
     for tick in chart.ticks:
         assert tick.x == pytest.approx(
-            PLOT_LEFT + tick.value / 4000 * (PLOT_RIGHT - PLOT_LEFT), abs=0.05
+            PLOT_LEFT + tick.value / 4000 * (PLOT_RIGHT - PLOT_LEFT), abs=0.06
         )
 
 
@@ -193,7 +185,10 @@ def test_rows_layout_and_height() -> None:
     ]
     assert chart.plot_top == TOP
     assert chart.plot_bottom == TOP + 3 * ROW_HEIGHT
-    assert chart.height == TOP + 3 * ROW_HEIGHT + BOTTOM
+    # The key goes below the axis label.
+    assert chart.height > TOP + 3 * ROW_HEIGHT + BOTTOM
+    assert chart.key and all(item.y > chart.axis_label.y for item in chart.key)
+    assert max(item.y for item in chart.key) < chart.height
     assert chart.width == 720
     assert chart.title == "Range of estimates"
     for row in chart.rows:
@@ -206,9 +201,12 @@ def test_rows_layout_and_height() -> None:
 def test_narrow_width_still_has_a_plot(width: int) -> None:
     chart = range_chart([US, ZELENSKY], width=width)
     assert 0 <= chart.plot_left < chart.plot_right <= width
-    assert chart.plot_right - chart.plot_left >= min(160, width) - 0.1
+    assert chart.plot_right - chart.plot_left >= min(160, width - 60) - 0.1
     assert chart.rows[0].label_x <= chart.plot_left
-    assert chart.plot_right <= chart.rows[0].value_x <= width
+    for row in chart.rows:
+        for text in row.texts:
+            left = text.x - {"start": 0, "middle": text.width / 2, "end": text.width}[text.anchor]
+            assert left >= 0 and left + text.width <= width, (width, text)
     assert chart.x(2000) == pytest.approx((chart.plot_left + chart.plot_right) / 2, abs=0.1)
 
 
@@ -229,7 +227,7 @@ def test_rejects_invalid_ranges() -> None:
 def test_log_scale_auto_selected_for_wide_spread() -> None:
     chart = range_chart([est("A", 300, 300), est("B", 1_000_000, 1_000_000)])
     assert chart.scale == "log"
-    assert "(logarithmic scale)" in chart.axis_label
+    assert "(logarithmic scale)" in chart.axis_label.text
     assert (chart.domain_min, chart.domain_max) == (100, 1_000_000)
     assert [t.value for t in chart.ticks] == [100, 1000, 10_000, 100_000, 1_000_000]
     assert [t.label for t in chart.ticks][-1] == "1,000,000"
@@ -246,8 +244,8 @@ def test_log_scale_auto_selected_for_wide_spread() -> None:
 def test_log_scale_not_selected_for_moderate_spread() -> None:
     chart = range_chart([est("A", 300, 300), est("B", 4000, 4000)])
     assert chart.scale == "linear"
-    assert "logarithmic" not in chart.axis_label
-    assert chart.axis_label == "Number of people"
+    assert "logarithmic" not in chart.axis_label.text
+    assert chart.axis_label.text == "Number of people"
 
 
 def test_log_forced_and_suppressed() -> None:
@@ -269,7 +267,7 @@ def test_zero_on_log_scale_sits_at_plot_left() -> None:
 
 def test_unit_in_axis_label() -> None:
     chart = range_chart([US], unit="troops")
-    assert chart.axis_label == "Number of troops"
+    assert chart.axis_label.text == "Number of troops"
 
 
 # --- rows ----------------------------------------------------------------------------------
@@ -297,21 +295,23 @@ def test_midpoint_rule() -> None:
         midpoint(None, None)
 
 
-def test_open_ends_have_arrows_at_plot_edges() -> None:
+def test_open_ends_run_to_the_plot_edge_with_arrows_outside_the_bar() -> None:
     chart = range_chart([est("Up to", None, 3000), est("At least", 2000, None)])
     up_to, at_least = chart.rows
     assert up_to.open_low and not up_to.open_high
     assert up_to.x_low == chart.plot_left
     assert up_to.x_high == chart.x(3000)
-    assert up_to.arrow_low[0] == (chart.plot_left, up_to.y)
-    assert all(x > chart.plot_left for x, _ in up_to.arrow_low[1:])
+    # The arrowhead lies beyond the plot, so it can never be read as the bar's own end.
+    assert all(x < chart.plot_left for x, _ in up_to.arrow_low)
+    assert up_to.arrow_low[0][0] == min(x for x, _ in up_to.arrow_low)
     assert up_to.arrow_high == ()
 
     assert at_least.open_high and not at_least.open_low
     assert at_least.x_high == chart.plot_right
     assert at_least.x_low == chart.x(2000)
-    assert at_least.arrow_high[0] == (chart.plot_right, at_least.y)
-    assert all(x < chart.plot_right for x, _ in at_least.arrow_high[1:])
+    assert all(x > chart.plot_right for x, _ in at_least.arrow_high)
+    assert at_least.arrow_high[0][0] == max(x for x, _ in at_least.arrow_high)
+    assert all(x < at_least.value.x for x, _ in at_least.arrow_high)
     assert at_least.arrow_low == ()
     assert sorted(y for _, y in at_least.arrow_high) == [
         at_least.y - 4,
@@ -474,7 +474,7 @@ def test_sentence_names_all_sources_sharing_an_extreme() -> None:
 
 
 def test_assign_colors_sorted_and_cycling() -> None:
-    keys = [f"k{i:02d}" for i in range(10)]
+    keys = [f"k{i:02d}" for i in range(len(PALETTE) + 2)]
     colors = assign_colors(list(reversed(keys)) + keys)
     assert [colors[k] for k in keys] == [*PALETTE, PALETTE[0], PALETTE[1]]
 
@@ -567,9 +567,11 @@ def test_timeline_open_ends_capped_at_plot_edges() -> None:
     open_top, open_bottom = chart.series[0].marks
     assert open_top.open_high and open_top.y_high == chart.plot_top
     assert open_top.y_low == chart.y(1000) > chart.plot_top
-    assert open_top.arrow_high[0] == (open_top.x, chart.plot_top)
+    # Arrowheads lie outside the plot, pointing away from it.
+    assert open_top.arrow_high[0][0] == open_top.x
+    assert all(y < chart.plot_top for _, y in open_top.arrow_high)
     assert open_bottom.open_low and open_bottom.y_low == chart.plot_bottom
-    assert open_bottom.arrow_low[0] == (open_bottom.x, chart.plot_bottom)
+    assert all(y > chart.plot_bottom for _, y in open_bottom.arrow_low)
     assert open_top.arrow_low == () and open_bottom.arrow_high == ()
 
 
