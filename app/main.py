@@ -8,14 +8,15 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.config import PROJECT_DIR, Settings, ensure_development_secret, get_settings
 from app.db import make_engine, make_sessionmaker, migration_head
 from app.logs import configure_logging
 from app.services.health import database_state
-from app.web import api, editor, ops, pages
+from app.web import api, editor, ops, pages, static_files
+from app.web.caching import HeadAsGet
 from app.web.errors import register_error_handlers
 from app.web.observability import RequestContext
 from app.web.security import CrossSiteGuard, SecurityHeaders
@@ -49,9 +50,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(editor.router)
     app.include_router(pages.router)
     app.include_router(ops.router)
-    app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
-    # Outermost last: security headers on every answer, errors included.
+    # Hashed here, once per app: templates link each file under a name that carries its hash.
+    app.state.static_assets = static_files.StaticAssets.scan(PROJECT_DIR / "static")
+    app.include_router(static_files.router)
+    # Outermost last: security headers on every answer, errors included. HEAD is routed as GET
+    # outside GZip, so it reports the same Content-Length and Content-Encoding as GET; ETags
+    # are weak, so the compressed and plain copies share one and both answer 304.
     app.add_middleware(CrossSiteGuard)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)
     return app

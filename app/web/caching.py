@@ -1,4 +1,5 @@
-"""Validators for public pages: ETag and Last-Modified from one cheap query, and 304 answers."""
+"""Validators for public pages: ETag and Last-Modified from one cheap query, 304 answers, and
+HEAD answered with exactly the headers of GET."""
 
 from __future__ import annotations
 
@@ -8,17 +9,24 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.services import freshness
 from app.web.visitor import Visitor
 
 
-def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bool:
+def _opaque(tag: str) -> str:
+    return tag.strip().removeprefix("W/")
+
+
+def not_modified(request: Request, etag: str, last_modified: dt.datetime | None) -> bool:
+    """Whether the client's copy is current. If-None-Match compares weakly (RFC 9110 13.1.2):
+    a proxy that compresses may hand back our tag with or without W/."""
     match = request.headers.get("if-none-match")
     if match is not None:
-        return etag in [m.strip() for m in match.split(",")] or match.strip() == "*"
+        return match.strip() == "*" or _opaque(etag) in [_opaque(m) for m in match.split(",")]
     since = request.headers.get("if-modified-since")
-    if since:
+    if since and last_modified is not None:
         try:
             return last_modified <= parsedate_to_datetime(since)
         except (TypeError, ValueError):
@@ -42,8 +50,32 @@ def cached(request: Request, session: Session, render: Callable[[], Response],
         "Cache-Control": "private, no-cache" if actor else "public, max-age=0, must-revalidate",
         "Vary": "Cookie",
     }
-    if _not_modified(request, etag, last_modified):
+    if not_modified(request, etag, last_modified):
         return Response(status_code=304, headers=headers)
     response = render()
     response.headers.update(headers)
     return response
+
+
+class HeadAsGet:
+    """Answers HEAD as GET without the body: the same status and headers (ETag,
+    Last-Modified, Content-Type, Content-Length, 304s), for every page, feed, embed, API read
+    and static file, since FastAPI routes declare GET only. It sits outside GZip, so HEAD
+    reports the length GET would send for the same Accept-Encoding."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] in ("http.response.body", "http.response.pathsend"):
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
