@@ -67,6 +67,7 @@ test: install-dev services browsers lint
 
 bench: install-dev
 	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/bench_topic.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache

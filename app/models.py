@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -20,9 +21,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    case,
+    event,
+    func,
+    select,
+    update,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base
 from app.domain.vocabulary import (
@@ -199,6 +205,11 @@ class Estimate(Base):
         Index("ix_estimates_measure_source_as_of", "measure_id", "source_id", "as_of"),
         Index("ix_estimates_source_as_of", "source_id", "as_of"),
         Index("ix_estimates_as_of", "as_of"),
+        # Each source's latest figure of each scope, and a measure's newest figures, read from
+        # the index alone, however many figures a topic holds.
+        Index("ix_estimates_latest", "measure_id", "source_id", "scope", "status", "placed_on",
+              "id"),
+        Index("ix_estimates_newest", "measure_id", "status", "placed_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -213,6 +224,11 @@ class Estimate(Base):
     as_of_precision: Mapped[str | None] = mapped_column(String(5))
     stated_on: Mapped[dt.date | None] = mapped_column(Date)
     stated_on_precision: Mapped[str | None] = mapped_column(String(5))
+    # The date it is placed by (domain.comparison.dated_by: as_of, else stated_on, else its
+    # citations' earliest publication), kept by `place` after every flush so that ordering
+    # and ranking by it can use an index. Never set by hand.
+    placed_on: Mapped[dt.date | None] = mapped_column(Date)
+    placed_precision: Mapped[str | None] = mapped_column(String(5))
     # What the figure covers; anything but a total is shown beside the comparison, not in it.
     scope: Mapped[str] = mapped_column(String(10), default=Scope.TOTAL.value)
     scope_note: Mapped[str] = mapped_column(Text, default="")
@@ -344,3 +360,44 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+def place(session: Session, estimate_ids: Iterable[int] | None = None) -> None:
+    """Store the date each estimate (or the given ones) is placed by, from its dates and its
+    citations as they are in the database. Runs after every flush (below); code that writes
+    estimates or citations without the ORM (bulk inserts) calls it itself."""
+    published = (select(func.min(Citation.published_on))
+                 .where(Citation.estimate_id == Estimate.id).scalar_subquery())
+    stmt = update(Estimate).values(
+        placed_on=func.coalesce(Estimate.as_of, Estimate.stated_on, published),
+        placed_precision=case((Estimate.as_of.is_not(None), Estimate.as_of_precision),
+                              (Estimate.stated_on.is_not(None), Estimate.stated_on_precision),
+                              (published.is_not(None), "day"), else_=None))
+    if estimate_ids is not None:
+        stmt = stmt.where(Estimate.id.in_(sorted(estimate_ids)))
+    session.execute(stmt.execution_options(synchronize_session=False))
+
+
+_TO_PLACE = "reckon.estimates_to_place"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_estimates_to_place(session: Session, _context: object) -> None:
+    # Still the flush's objects here; their ids are known. A citation's estimate is placed
+    # anew when the citation is added, changed or removed.
+    ids: set[int] = session.info.setdefault(_TO_PLACE, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Estimate) and obj.id is not None:
+            ids.add(obj.id)
+        elif isinstance(obj, Citation) and obj.estimate_id is not None:
+            ids.add(obj.estimate_id)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _place_noted_estimates(session: Session, _context: object) -> None:
+    ids = session.info.pop(_TO_PLACE, None)
+    if ids:
+        place(session, ids)
+        for obj in session.identity_map.values():
+            if isinstance(obj, Estimate) and obj.id in ids:
+                session.expire(obj, ["placed_on", "placed_precision"])

@@ -1,103 +1,38 @@
 """What a reader compares: per measure, the figures compared and those shown beside them (by
-the rules of domain.comparison), derived sums, and every figure for the timeline and table —
-now, or as the records stood on a past date."""
+the rules of domain.comparison), derived sums, the table's newest figures and the timeline's
+marks — now, or as the records stood on a past date. A topic page and an embed load only what
+they show (topic_overview, measure_view); the JSON twin every figure (topic_view)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.domain.comparison import (
     Choices,
     LeftOut,
     Span,
-    dated_by,
     left_out_because,
     overlap_or_gap,
     select_claims,
     spread_sentence,
 )
-from app.domain.dates import PartialDate, parse_optional_date, partial_date
-from app.domain.figures import format_figure
+from app.domain.errors import NotFound
 from app.domain.vocabulary import Confidence, Scope, Status
-from app.models import Estimate, Measure, Revision, Source, Topic, TopicSource
-from app.services import catalog, listing
-from app.services.revisions import complete
+from app.models import Estimate, Measure, Topic
+from app.services import catalog, listing, marks
+from app.services.entries import Entry as Entry
+from app.services.entries import entries_as_of, entry_of, party_of, topic_parties
 
 # A source that reports parts but no total is compared on the total through their sum.
 DERIVED_SUMS = {"casualties": ("killed", "wounded")}
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One figure as a reader sees it: a stored estimate (possibly as it stood on a past date)
-    or a sum Reckon derived from a source's parts."""
-
-    source: Source
-    measure_id: int
-    low: int | None
-    high: int | None
-    best: int | None
-    qualifier: str
-    as_of: PartialDate | None
-    stated_on: PartialDate | None
-    party: bool = False  # a party to the conflict in this topic
-    scope: str = Scope.TOTAL.value
-    scope_note: str = ""
-    period_start: PartialDate | None = None
-    period_end: PartialDate | None = None
-    confidence: str = Confidence.REPORTED.value
-    confidence_note: str = ""
-    published_on: dt.date | None = None  # the earliest of its citations
-    estimate_id: int | None = None
-    claimant: str = ""
-    notes: str = ""
-    citations: tuple[Any, ...] = ()
-    derived_from: tuple[Entry, ...] = ()
-    derived_label: str = ""
-
-    @property
-    def source_key(self) -> str:
-        return self.source.slug
-
-    @property
-    def label(self) -> str:
-        return self.source.name
-
-    @property
-    def value_label(self) -> str:
-        return self.figure
-
-    @property
-    def when(self) -> PartialDate | None:
-        return dated_by(self.as_of, self.stated_on, self.published_on)
-
-    @property
-    def recorded(self) -> int:
-        return self.estimate_id or 0
-
-    @property
-    def derived(self) -> bool:
-        return bool(self.derived_from)
-
-    @property
-    def figure(self) -> str:
-        return format_figure(self.low, self.high, self.qualifier, self.best)
-
-    @property
-    def date_label(self) -> str:
-        if self.as_of:
-            return self.as_of.label()
-        when = self.when
-        return f"stated {when.label()}" if when else "undated"
-
-    def sort_key(self) -> tuple[Any, ...]:
-        when = self.when
-        return (when is not None, when.value if when else dt.date.min, self.recorded)
+# A topic page's table shows each source's latest figures and this many of the newest others;
+# the rest are a link away, on pages of their own.
+RECENT = 10
 
 
 @dataclass
@@ -105,7 +40,18 @@ class MeasureView:
     measure: Measure
     compared: list[Entry] = field(default_factory=list)
     beside: list[tuple[Entry, LeftOut]] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)  # every figure in view, newest first
+    # Every figure in view, newest first — but in a bounded view (the topic page, an embed)
+    # only the timeline's marks: see `complete`.
+    entries: list[Entry] = field(default_factory=list)
+    # The table: each source's latest stored figure of each scope (the same objects as in
+    # compared and beside) and the RECENT newest others, newest first.
+    recent: list[Entry] = field(default_factory=list)
+    # The timeline's marks: each dated total, or PeriodSummary marks for a source with many.
+    timeline: list[Entry] = field(default_factory=list)
+    total_figures: int = 0  # stored figures in view
+    undated: int = 0  # of those, with no date at all (never on the timeline)
+    partial: int = 0  # of those, not totals (never on the timeline)
+    complete: bool = True  # whether `entries` holds every figure in view
 
     @property
     def latest(self) -> list[Entry]:
@@ -121,6 +67,11 @@ class MeasureView:
     def sentence(self) -> str:
         return spread_sentence(self.compared, *self.bands, beside=len(self.beside))
 
+    @property
+    def hidden_figures(self) -> int:
+        """Stored figures in view that the table (recent) leaves to the pages of all figures."""
+        return self.total_figures - len(self.recent)
+
 
 @dataclass
 class TopicView:
@@ -128,46 +79,14 @@ class TopicView:
     as_of: dt.date | None
     measures: list[MeasureView]
     choices: Choices = field(default_factory=Choices)
+    # Sources of measures left out of this view (an embed shows one), so that each source
+    # keeps the colour it has on the topic page.
+    other_source_keys: frozenset[str] = frozenset()
 
     @property
     def source_keys(self) -> list[str]:
-        return sorted({e.source.slug for m in self.measures for e in [*m.entries, *m.latest]})
-
-
-def _earliest(dates: list[dt.date | None]) -> dt.date | None:
-    return min((d for d in dates if d is not None), default=None)
-
-
-def _entry(e: Estimate, party: bool) -> Entry:
-    return Entry(
-        source=e.source, measure_id=e.measure_id, low=e.low, high=e.high, best=e.best,
-        qualifier=e.qualifier, as_of=partial_date(e.as_of, e.as_of_precision),
-        stated_on=partial_date(e.stated_on, e.stated_on_precision), party=party,
-        scope=e.scope, scope_note=e.scope_note,
-        period_start=partial_date(e.period_start, e.period_start_precision),
-        period_end=partial_date(e.period_end, e.period_end_precision),
-        confidence=e.confidence, confidence_note=e.confidence_note,
-        published_on=_earliest([c.published_on for c in e.citations]), estimate_id=e.id,
-        claimant=e.claimant, notes=e.notes, citations=tuple(e.citations),
-    )
-
-
-def _entry_from_snapshot(snap: dict[str, Any], estimate_id: int, measure_id: int,
-                         source: Source, party: bool) -> Entry:
-    snap = complete(snap)
-    citations = snap.get("citations", [])
-    return Entry(
-        source=source, measure_id=measure_id, low=snap["low"], high=snap["high"],
-        best=snap["best"], qualifier=snap["qualifier"], as_of=parse_optional_date(snap["as_of"]),
-        stated_on=parse_optional_date(snap["stated_on"]), party=party, scope=snap["scope"],
-        scope_note=snap["scope_note"], period_start=parse_optional_date(snap["period_start"]),
-        period_end=parse_optional_date(snap["period_end"]), confidence=snap["confidence"],
-        confidence_note=snap["confidence_note"],
-        published_on=_earliest([dt.date.fromisoformat(c["published_on"]) for c in citations
-                                if c.get("published_on")]),
-        estimate_id=estimate_id, claimant=snap.get("claimant", ""),
-        notes=snap.get("notes", ""), citations=tuple(citations),
-    )
+        return sorted({e.source.slug for m in self.measures for e in [*m.entries, *m.latest]}
+                      | self.other_source_keys)
 
 
 def derive_sum(total: str, parts: list[Entry]) -> Entry | None:
@@ -242,32 +161,119 @@ def _fill(views: dict[int, MeasureView], entries: list[Entry], choices: Choices)
         view.compared, view.beside = select_claims(view.entries, choices)
 
 
-def _parties(session: Session, topic_ids: list[int]) -> dict[tuple[int, int], bool]:
-    rows = session.execute(select(TopicSource.topic_id, TopicSource.source_id,
-                                  TopicSource.party_to_conflict)
-                           .where(TopicSource.topic_id.in_(topic_ids))).all()
-    return {(t, s): party for t, s, party in rows}
-
-
-def party_of(parties: dict[tuple[int, int], bool], topic_id: int, source: Source) -> bool:
-    """A source's party status within a topic: the topic's own mark, else its default."""
-    return parties.get((topic_id, source.id), source.party_to_conflict)
+def _summarise(view: MeasureView, recent: int) -> None:
+    """The table's and the timeline's figures, from every figure in view (held in memory)."""
+    latest = [e for e in view.latest if not e.derived]
+    shown = {id(e) for e in latest}
+    others = [e for e in view.entries if id(e) not in shown][:recent]
+    view.recent = sorted([*latest, *others], key=Entry.sort_key, reverse=True)
+    view.timeline = marks.timeline_of(view.entries)
+    view.total_figures = len(view.entries)
+    view.undated = sum(1 for e in view.entries if e.when is None)
+    view.partial = sum(1 for e in view.entries if e.scope != Scope.TOTAL)
 
 
 def topic_view(session: Session, slug: str, as_of: dt.date | None = None,
-               choices: Choices = Choices()) -> TopicView:
+               choices: Choices = Choices(), recent: int = RECENT) -> TopicView:
+    """Every figure of the topic in view (for the JSON twin), and the table's and the
+    timeline's share of them."""
     topic = catalog.get_topic(session, slug)
     views = {m.id: MeasureView(measure=m) for m in topic.measures}
-    parties = _parties(session, [topic.id])
+    parties = topic_parties(session, [topic.id])
     if as_of is None:
-        entries = [_entry(e, party_of(parties, topic.id, e.source))
+        entries = [entry_of(e, party_of(parties, topic.id, e.source))
                    for e in _topic_estimates(session, topic.id)]
     else:
-        entries = _entries_as_of(session, topic.id, as_of, parties)
+        entries = entries_as_of(session, topic.id, as_of, parties)
     _fill(views, entries, choices)
+    for view in views.values():
+        _summarise(view, recent)
     measures = list(views.values())
     _add_derived(measures, choices)
     return TopicView(topic=topic, as_of=as_of, measures=measures, choices=choices)
+
+
+def topic_overview(session: Session, slug: str, as_of: dt.date | None = None,
+                   choices: Choices = Choices(), recent: int = RECENT) -> TopicView:
+    """What a topic page shows, loading only that in a constant number of queries: per
+    measure, each source's latest figures (compared or beside), the `recent` newest others,
+    the timeline's marks, and counts. `entries` holds the timeline's marks only.
+
+    As of a past date the figures are rebuilt from every revision snapshot in memory (what a
+    figure said then is only there), so that path reads the whole topic; it shows as much."""
+    if as_of is not None:
+        past = topic_view(session, slug, as_of, choices, recent)
+        for m in past.measures:
+            m.entries, m.complete = m.timeline, False
+        return past
+    topic = catalog.get_topic(session, slug)
+    views = {m.id: MeasureView(measure=m, complete=False) for m in topic.measures}
+    parties = topic_parties(session, [topic.id])
+    where = listing.in_view(choices)
+    _fill(views, [entry_of(e, party_of(parties, topic.id, e.source))
+                  for e in listing.shown_estimates(session, topic.id, recent, *where)], choices)
+    sources = {e.source.id: e.source for v in views.values() for e in v.entries}
+    timelines, counts = marks.timelines_in_topic(
+        session, topic.id, tuple(where), sources, lambda source: party_of(parties, topic.id,
+                                                                          source))
+    for measure_id, view in views.items():
+        # What was loaded is exactly each source's latest of each scope and the newest others.
+        view.recent = view.entries
+        found = counts.get(measure_id, marks.Counts())
+        view.total_figures, view.undated, view.partial = (found.figures, found.undated,
+                                                          found.partial)
+        view.timeline = view.entries = timelines.get(measure_id, [])
+    measures = list(views.values())
+    _add_derived(measures, choices)
+    return TopicView(topic=topic, as_of=None, measures=measures, choices=choices)
+
+
+def measure_view(session: Session, slug: str, measure: str, choices: Choices = Choices(),
+                 as_of: dt.date | None = None, timeline: bool = False) -> TopicView:
+    """One measure's comparison, for an embed or a chart drawn on its own: each source's
+    latest figures, no table, and the timeline's marks only when asked. The other measures'
+    latest figures are loaded too (one query, bounded by the number of sources): a derived sum
+    needs its parts, and the colours need every source."""
+    if as_of is not None:
+        return _one_measure(topic_overview(session, slug, as_of, choices, recent=0), measure)
+    topic = catalog.get_topic(session, slug)
+    views = {m.id: MeasureView(measure=m, complete=False) for m in topic.measures}
+    wanted = _wanted(views.values(), slug, measure)
+    parties = topic_parties(session, [topic.id])
+    where = listing.in_view(choices)
+    _fill(views, [entry_of(e, party_of(parties, topic.id, e.source)) for e in
+                  listing.shown_estimates(session, topic.id, 0, *where)], choices)
+    sources = {e.source.id: e.source for v in views.values() for e in v.entries}
+    measures = list(views.values())
+    _add_derived(measures, choices)
+    others = frozenset(e.source.slug for m in measures if m is not wanted for e in m.latest)
+    wanted.entries = []
+    if timeline:
+        # The same marks as the topic page draws: the plan is made per measure.
+        timelines, counts = marks.timelines_in_topic(
+            session, topic.id, (*where, Estimate.measure_id == wanted.measure.id), sources,
+            lambda source: party_of(parties, topic.id, source))
+        found = counts.get(wanted.measure.id, marks.Counts())
+        wanted.total_figures, wanted.undated, wanted.partial = (found.figures, found.undated,
+                                                                found.partial)
+        wanted.timeline = wanted.entries = timelines.get(wanted.measure.id, [])
+    return TopicView(topic=topic, as_of=None, measures=[wanted], choices=choices,
+                     other_source_keys=others)
+
+
+def _wanted(views: Iterable[MeasureView], slug: str, measure: str) -> MeasureView:
+    found = next((v for v in views if v.measure.slug == measure), None)
+    if found is None:
+        raise NotFound(f"Topic '{slug}' has no measure '{measure}'.")
+    return found
+
+
+def _one_measure(view: TopicView, measure: str) -> TopicView:
+    wanted = _wanted(view.measures, view.topic.slug, measure)
+    others = frozenset(e.source.slug for m in view.measures if m is not wanted
+                       for e in [*m.entries, *m.latest])
+    return TopicView(topic=view.topic, as_of=view.as_of, measures=[wanted],
+                     choices=view.choices, other_source_keys=others)
 
 
 def _topic_estimates(session: Session, topic_id: int) -> list[Estimate]:
@@ -279,52 +285,15 @@ def _topic_estimates(session: Session, topic_id: int) -> list[Estimate]:
     ).unique())
 
 
-def _entries_as_of(session: Session, topic_id: int, day: dt.date,
-                   parties: dict[tuple[int, int], bool]) -> list[Entry]:
-    """Each estimate as its last revision made by the end of `day` left it (or as first
-    recorded, for figures entered later), keeping those active and dated on or before `day`
-    (undated ones included)."""
-    cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    pick = func.row_number().over(
-        partition_by=Revision.estimate_id,
-        order_by=case((Revision.created_at < cutoff, Revision.number),
-                      else_=-Revision.number).desc(),
-    ).label("pick")
-    ranked = (
-        select(Revision.id, pick)
-        .join(Estimate, Revision.estimate_id == Estimate.id)
-        .join(Measure, Estimate.measure_id == Measure.id)
-        .where(Measure.topic_id == topic_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Revision.estimate_id, Revision.after, Estimate.measure_id, Estimate.source_id)
-        .join(Estimate, Revision.estimate_id == Estimate.id)
-        .where(Revision.id.in_(select(ranked.c.id).where(ranked.c.pick == 1)))
-    ).all()
-    sources = {s.id: s for s in session.scalars(
-        select(Source).where(Source.id.in_({r.source_id for r in rows}))
-    )} if rows else {}
-    entries = []
-    for estimate_id, snap, measure_id, source_id in rows:
-        source = sources[source_id]
-        entry = _entry_from_snapshot(snap, estimate_id, measure_id, source,
-                                     party_of(parties, topic_id, source))
-        when = entry.when
-        if snap["status"] == Status.ACTIVE and (when is None or when.value <= day):
-            entries.append(entry)
-    return entries
-
-
 def home_view(session: Session) -> list[TopicView]:
     """Every topic with each source's latest figures, in a constant number of queries."""
     topics = catalog.list_topics(session)
     latest = listing.latest_estimates(session)
-    parties = _parties(session, [t.id for t in topics])
+    parties = topic_parties(session, [t.id for t in topics])
     views = []
     for topic in topics:
         measure_views = {m.id: MeasureView(measure=m) for m in topic.measures}
-        entries = [_entry(e, party_of(parties, topic.id, e.source)) for e in latest
+        entries = [entry_of(e, party_of(parties, topic.id, e.source)) for e in latest
                    if e.measure_id in measure_views]
         _fill(measure_views, entries, Choices())
         measures = list(measure_views.values())

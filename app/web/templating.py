@@ -8,13 +8,17 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
+from app.charts.palette import LIGHT
+from app.charts.text import FONT_FAMILY
 from app.config import PROJECT_DIR
 from app.domain.dates import PartialDate
 from app.domain.figures import format_figure
 from app.domain.numbers import format_number
 from app.domain.vocabulary import Confidence, Scope, SourceKind
+from app.web.static_files import StaticAssets
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 _KINDS = {k.value: k for k in SourceKind}
@@ -30,6 +34,20 @@ def _label(vocabulary: type[Scope] | type[Confidence], value: str) -> str:
     return known.label if known else value
 
 
+@pass_context
+def static_url(context: Context, name: str) -> str:
+    """The address of a file under static/, with its content hash in the name (hashed once
+    when the app was created), so browsers may keep it for a year."""
+    request: Request = context["request"]
+    assets: StaticAssets | None = getattr(request.app.state, "static_assets", None)
+    return str(request.url_for("static", path=assets.versioned_name(name) if assets else name))
+
+
+def _px(value: float) -> str:
+    """A coordinate to a tenth of a pixel, without a trailing ".0": charts hold hundreds."""
+    return f"{round(value, 1):.1f}".removesuffix(".0")
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -38,8 +56,11 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["font_family"] = FONT_FAMILY
+    env.globals["chart_theme"] = LIGHT  # a chart drawn as an image for a dark page passes DARK
     env.filters["number"] = format_number
     env.filters["figure"] = lambda e: format_figure(e.low, e.high, e.qualifier, e.best)
+    env.filters["px"] = _px
     env.filters["kind"] = _kind_label
     env.filters["scope"] = lambda value: _label(Scope, value)
     env.filters["confidence"] = lambda value: _label(Confidence, value)
@@ -47,6 +68,7 @@ def _environment() -> Environment:
         snap["low"], snap["high"], snap["qualifier"], snap.get("best")
     )
     env.filters["partial"] = lambda v, p: PartialDate(v, p).label() if v and p else "undated"
+    env.globals["static_url"] = static_url
     return env
 
 
@@ -55,12 +77,13 @@ templates = Jinja2Templates(env=_environment())
 
 class Urls:
     """Links for rows of a table: each route resolved once per request, not once per row
-    (resolving walks every route, which dominates a page with thousands of rows)."""
+    (resolving walks every route, which dominates a page with thousands of rows); as paths
+    from the site's root, as rows are many and the host adds nothing."""
 
     def __init__(self, request: Request) -> None:
-        self._estimate = str(request.url_for("estimate_page", estimate_id=1))[:-1]
-        self._source = str(request.url_for("source_page", slug="x"))[:-1]
-        self._topic = str(request.url_for("topic_page", slug="x"))[:-1]
+        self._estimate = request.url_for("estimate_page", estimate_id=1).path[:-1]
+        self._source = request.url_for("source_page", slug="x").path[:-1]
+        self._topic = request.url_for("topic_page", slug="x").path[:-1]
 
     def estimate(self, estimate_id: int | None) -> str:
         return f"{self._estimate}{estimate_id}"

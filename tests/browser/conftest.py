@@ -29,6 +29,7 @@ from app.schemas.estimates import CitationIn, EstimateCreate
 from app.services import catalog, estimates
 from tests import factories
 from tests.conftest import _migrate
+from tests.fixtures import messy
 
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -198,6 +199,16 @@ def other_origin(live_server: str) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def charts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on the demo plus the messy fictional data set (tests/fixtures/messy.py): 25
+    sources, long and non-Latin names, open ends both ways, 300 to 1,000,000 in one chart."""
+    with _demo_database(tmp_path_factory, "charts-db") as (url, session):
+        messy.load(session)
+    with _serve(url, "reckon-charts-server") as base:
+        yield base
 
 
 # ---- the editor tests' own server ----------------------------------------------------------

@@ -185,7 +185,7 @@ def test_new_editor_adds_an_estimate_from_the_topic_page(
         "us-officials", "2025-03", 1)
 
     page.goto(TOPIC_PATH)
-    chart = page.locator("#measure-killed svg.range-chart")
+    chart = page.locator("#measure-killed .for-wide svg.range-chart")
     row = chart.locator("g.row[data-source='us-officials']")
     expect(row).to_have_attribute("data-low", "1000")
     expect(row).to_have_attribute("data-high", "3000")

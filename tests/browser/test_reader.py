@@ -127,7 +127,7 @@ def test_home_links_to_the_topic(page: Page) -> None:
 def test_range_chart_positions_follow_the_values(page: Page) -> None:
     page.goto(TOPIC_PATH)
 
-    casualties = page.locator("section#measure-casualties svg.range-chart")
+    casualties = page.locator("section#measure-casualties .for-wide svg.range-chart")
     us = centre_x(mark_box(casualties, "us-officials"))  # about 1,200
     nis = centre_x(mark_box(casualties, "south-korea-nis"))  # derived 300 + 2,700 = 3,000
     zelensky = centre_x(mark_box(casualties, "volodymyr-zelensky"))  # 4,000
@@ -137,7 +137,7 @@ def test_range_chart_positions_follow_the_values(page: Page) -> None:
     expect(casualties.locator("g.row[data-source='south-korea-nis']")).to_have_class(
         re.compile(r"\bderived\b"))
 
-    deployed = page.locator("section#measure-deployed svg.range-chart")
+    deployed = page.locator("section#measure-deployed .for-wide svg.range-chart")
     media = mark_box(deployed, "south-korean-media")  # 1,000–3,000
     nis_box = mark_box(deployed, "south-korea-nis")  # 10,000–12,000
     assert media["x"] + media["width"] < nis_box["x"], (media, nis_box)
@@ -273,8 +273,8 @@ def test_embed_page_frames_on_another_origin_but_the_topic_page_does_not(
     embed = page.frame_locator("#embed")
     expect(embed.locator("h1.embed-title")).to_have_text(
         "North Korean troops in Russia: Casualties (killed + wounded)")
-    expect(embed.locator("svg.range-chart g.row")).to_have_count(3)
-    embed_box = embed.locator("svg.range-chart").bounding_box()
+    expect(embed.locator(".for-wide svg.range-chart g.row")).to_have_count(3)
+    embed_box = embed.locator(".for-wide svg.range-chart").bounding_box()
     assert embed_box is not None
     assert embed_box["width"] > 0
 
@@ -325,8 +325,8 @@ def test_markup_in_data_is_shown_as_text(
         expect(name).to_have_text(XSS_NAME)
         expect(name).to_be_visible()
         assert page.get_by_text("<script>alert(1)</script>", exact=False).count() >= 1
-        expect(_row_label(page, "#measure-killed svg.range-chart")).to_have_text(
-            re.compile(r"^<script>alert\(1\)</scrip"))
+        expect(_row_label(page, "#measure-killed .for-wide svg.range-chart")).to_have_text(
+            re.compile(r"^<script>alert\(1\)</s"))
     elif which == "source":
         expect(page.locator("h1")).to_have_text(XSS_NAME)
     elif which == "estimate":
@@ -335,11 +335,11 @@ def test_markup_in_data_is_shown_as_text(
         expect(page.locator(".citation a.cite-link")).to_have_attribute(
             "href", "https://example.org/x")
     elif which == "home":
-        expect(_row_label(page, "svg.range-chart")).to_have_text(
-            re.compile(r"^<script>alert\(1\)</scrip"))
+        expect(_row_label(page, ".for-wide svg.range-chart")).to_have_text(
+            re.compile(r"^<script>alert\(1\)</s"))
     else:
         assert page.evaluate("document.documentElement.localName") == "svg"
-        expect(_row_label(page, "svg")).to_have_text(re.compile(r"^<script>alert\(1\)</scrip"))
+        expect(_row_label(page, "svg")).to_have_text(re.compile(r"^<script>alert\(1\)</s"))
 
     assert page.locator("svg[onload]").count() == 0
     assert page.locator("img[onerror]").count() == 0
@@ -358,9 +358,11 @@ def test_phone_width_has_no_page_level_horizontal_scroll(
     page.goto(path)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 360 + 1, f"{path} is {scroll_width}px wide at a 360px viewport"
-    # Charts are wider than the phone; they scroll inside their own box instead.
-    for scroller in page.locator(".chart-scroll").all():
-        box = scroller.bounding_box()
+    # Charts are drawn for the phone's width: they fit without scrolling sideways.
+    boxes = page.locator(".chart-box").all()
+    assert boxes or path not in (TOPIC_PATH, "/")
+    for chart in boxes:
+        box = chart.bounding_box()
         assert box is not None
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= 360 + 1

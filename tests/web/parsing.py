@@ -16,14 +16,46 @@ def doc(client: TestClient, url: str) -> _Element:
     return html.fromstring(response.text)
 
 
-def chart(doc: _Element, measure: str) -> _Element:
-    (svg,) = doc.cssselect(f"section#measure-{measure} svg.range-chart")
+def chart(doc: _Element, measure: str, variant: str = "wide") -> _Element:
+    """A measure's range chart, as drawn for wide (or narrow) screens."""
+    (svg,) = doc.cssselect(f"section#measure-{measure} .for-{variant} svg.range-chart")
     return svg
+
+
+def drawing_url(doc: _Element, measure: str, layout: str = "wide",
+                theme: str = "light") -> str:
+    """Where the page's <picture> of a measure's timeline finds its drawing for a screen."""
+    (picture,) = doc.cssselect(f"section#measure-{measure} figure.timeline picture")
+    narrow = layout == "narrow"
+    dark = theme == "dark"
+    for source in picture.cssselect("source"):
+        media = source.get("media")
+        if ("max-width" in media) == narrow and ("dark" in media) == dark:
+            return str(source.get("srcset"))
+    assert not narrow and not dark
+    return str(picture.cssselect("img")[0].get("src"))
+
+
+def svg(client: TestClient, url: str) -> _Element:
+    response = client.get(url)
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    # Read as HTML, as the page's inline charts are: the same selectors then work on both.
+    root = html.fromstring(response.text)
+    assert root.tag == "svg"
+    return root
+
+
+def timeline(client: TestClient, doc: _Element, measure: str, layout: str = "wide",
+             theme: str = "light") -> _Element:
+    """A measure's timeline, drawn as the page's image for a wide (or narrow) screen."""
+    return svg(client, drawing_url(doc, measure, layout, theme))
 
 
 def scale(svg: _Element) -> tuple[float, float]:
     """Intercept and slope of value -> x, read from two axis tick labels."""
-    ticks = [(float(t.get("data-value")), float(t.get("x"))) for t in svg.cssselect("text.tick")]
+    ticks = [(float(t.get("data-value")), float(t.get("data-x")))
+             for t in svg.cssselect("text.tick")]
     (v0, x0), (v1, x1) = ticks[0], ticks[-1]
     slope = (x1 - x0) / (v1 - v0)
     return x0 - slope * v0, slope

@@ -11,7 +11,7 @@ from lxml.etree import _Element
 from sqlalchemy.orm import Session
 
 from tests.fixtures import messy
-from tests.web.parsing import chart, doc, rows
+from tests.web.parsing import chart, doc, rows, timeline
 
 OSTRAVA = f"/topics/{messy.OSTRAVA}"
 
@@ -181,8 +181,8 @@ def test_a_source_revising_often_is_compared_on_its_latest_and_drawn_over_time(
     page = doc(client, f"/topics/{messy.CORVIA}")
     tallis = [r for r in rows(chart(page, "killed")) if r["source"] == "tallis-observatory"]
     assert [r["value"] for r in tallis] == ["about 325,000"]
-    (series,) = page.cssselect(
-        'section#measure-killed svg.timeline-chart g.series[data-source="tallis-observatory"]')
+    (series,) = timeline(client, page, "killed").cssselect(
+        'g.series[data-source="tallis-observatory"]')
     assert len(series.cssselect(".mark")) == 6
 
 

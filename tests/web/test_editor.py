@@ -75,7 +75,7 @@ def test_add_an_estimate_from_a_german_figure(client: TestClient, session: Sessi
     assert (e.as_of.isoformat(), e.as_of_precision) == ("2025-03-01", "month")
     assert e.created_by_id == editor.id
     doc = html.fromstring(client.get(f"/topics/{TOPIC}").text)
-    (row,) = doc.cssselect('#measure-killed g.row[data-source="us-officials"]')
+    (row,) = doc.cssselect('#measure-killed .for-wide g.row[data-source="us-officials"]')
     assert (row.get("data-low"), row.get("data-high")) == ("1000", "3000")
     assert row.cssselect("rect.bar")
 

@@ -74,6 +74,7 @@ def test_pages_are_valid_html(signed_in: tuple[TestClient, Session], tmp_path: P
         "edit-topic": (f"/topics/{TOPIC}/edit", 200),
         "edit-measure": (f"/topics/{TOPIC}/measures/casualties/edit", 200),
         "edit-source": ("/sources/south-korea-nis/edit", 200),
+        "topics": ("/topics", 200), "sources": ("/sources", 200),
     }
     for name, (url, status) in pages.items():
         response = client.get(url)

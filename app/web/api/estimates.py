@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from app.domain.vocabulary import Status
+from app.schemas.common import Slug
 from app.schemas.estimates import (
     EstimateCreate,
     EstimateDetail,
@@ -22,6 +23,11 @@ from app.web.api.params import Id, IfMatch, PageNumber, PerPage, SlugQuery, if_m
 from app.web.deps import CurrentEditor, SessionDep
 
 router = APIRouter()
+# As a topic page's as_of_from and as_of_to: unlike as_of_from and as_of_to here, a figure
+# without an as_of counts by its other dates, and a month or a year until its end.
+_DATED = ("Only figures dated {} this day (YYYY-MM-DD), as the topic pages choose them: by "
+          "as_of, else stated_on, else their citations' publication; a month or a year counts "
+          "until its end.")
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "The version given is no longer current."},
 }
@@ -32,14 +38,21 @@ def list_estimates(
     session: SessionDep,
     topic: SlugQuery = None,
     measure: SlugQuery = None,
-    source: SlugQuery = None,
+    source: Annotated[list[Slug] | None, Query(
+        max_length=200, description="Only these sources (repeat the parameter).")] = None,
     as_of_from: Annotated[dt.date | None, Query(description="YYYY-MM-DD")] = None,
     as_of_to: Annotated[dt.date | None, Query(description="YYYY-MM-DD")] = None,
+    dated_from: Annotated[dt.date | None, Query(description=_DATED.format("on or after"))] = None,
+    dated_to: Annotated[dt.date | None, Query(description=_DATED.format("on or before"))] = None,
     status: Status | None = None,
     page: PageNumber = 1,
     per_page: PerPage = 50,
 ) -> EstimatePage:
-    filters = listing.EstimateFilter(topic, measure, source, as_of_from, as_of_to, status)
+    """Estimates by topic and measure, newest first within a measure (the order of a topic's
+    pages of all figures, whose JSON twin this is)."""
+    filters = listing.EstimateFilter(topic, measure, None, as_of_from, as_of_to, status,
+                                     sources=frozenset(source or ()), dated_from=dated_from,
+                                     dated_to=dated_to)
     items, total = listing.list_estimates(session, filters, page=page, per_page=per_page)
     return EstimatePage(
         total=total, page=page, per_page=per_page, items=[EstimateOut.of(e) for e in items]

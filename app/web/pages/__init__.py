@@ -2,8 +2,17 @@
 
 from fastapi import APIRouter
 
-from app.web.pages import activity, embed, history, reader
+from app.web.pages import (
+    activity,
+    chart_images,
+    downloads,
+    embed,
+    figures,
+    history,
+    indexes,
+    reader,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (reader, history, activity, embed):
+for module in (reader, figures, chart_images, history, activity, embed, indexes, downloads):
     router.include_router(module.router)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from app.charts.text import wrap
 from app.domain.comparison import Choices
 from app.domain.dates import utc_today
-from app.domain.errors import NotFound
 from app.services import comparison
 from app.web.caching import cached
 from app.web.choices import ChoicesDep, with_choices
@@ -24,13 +23,13 @@ router = APIRouter()
 
 def _embed_context(request: Request, session: Session, slug: str, measure: str,
                    choices: Choices) -> dict[str, Any]:
-    view = comparison.topic_view(session, slug, choices=choices)
-    panel = next((p for p in measure_panels(view) if p.view.measure.slug == measure), None)
-    if panel is None:
-        raise NotFound(f"Topic '{slug}' has no measure '{measure}'.")
+    # Only this measure's chart is computed (NotFound for a measure the topic lacks).
+    view = comparison.measure_view(session, slug, measure, choices)
+    (panel,) = measure_panels(view)
     return {"topic": view.topic, "panel": panel,
-            # SVG text does not wrap by itself.
-            "subtitle_lines": textwrap.wrap(panel.chart.sentence, 105),
+            # SVG text does not wrap by itself: broken into lines that fit, by the font's widths.
+            "subtitle_lines": wrap(panel.chart.sentence, 12, panel.chart.width - 20,
+                                   lines=20) or [panel.chart.sentence],
             "topic_url": with_choices(str(request.url_for("topic_page", slug=slug)), choices),
             "generated": utc_today()}
 

@@ -12,13 +12,20 @@ from app.domain.comparison import LeftOut
 from app.domain.vocabulary import Scope
 from app.services.comparison import Entry, MeasureView, TopicView
 
+# Each chart is drawn for a wide and a narrow screen; the page's stylesheet shows one.
+WIDE, NARROW = 720, 360
+CARD_WIDE, CARD_NARROW = 540, 340
+NARROW_TIMELINE_HEIGHT = 260
+
 
 @dataclass(frozen=True)
 class Panel:
     view: MeasureView
     chart: RangeChart
+    chart_narrow: RangeChart
     timeline: TimelineChart
-    undated: int  # figures without an as_of, left off the timeline
+    timeline_narrow: TimelineChart
+    undated: int  # figures with no date at all, left off the timeline
     partial: int  # figures that are not totals, left off the timeline
     left_out: dict[int, LeftOut]  # id of an entry shown beside the comparison: why
 
@@ -53,29 +60,55 @@ def measure_range_chart(view: MeasureView, colors: dict[str, str],
     return range_chart(inputs, width=width, unit=view.measure.unit, colors=colors)
 
 
-def measure_timeline(view: MeasureView, colors: dict[str, str]) -> TimelineChart:
+def timeline_series(view: MeasureView) -> list[TimelineSeries]:
+    """Each source's totals over time, placed by the date they refer to — or, without one,
+    by the day they were stated (drawn hollow) — across the month or year known."""
     series: dict[str, list[TimelinePoint]] = {}
-    names: dict[str, str] = {}
-    for entry in sorted(view.entries, key=Entry.sort_key):
-        if entry.as_of is None or entry.scope != Scope.TOTAL:
+    sources: dict[str, Entry] = {}
+    for entry in sorted(view.timeline, key=Entry.sort_key):
+        when = entry.when
+        if when is None or entry.scope != Scope.TOTAL:
             continue
-        names[entry.source.slug] = entry.source.name
+        sources[entry.source.slug] = entry
         series.setdefault(entry.source.slug, []).append(TimelinePoint(
-            when=entry.as_of.value, low=entry.low, high=entry.high,
+            when=when.value, until=None if when.precision == "day" else when.end(),
+            stated=entry.as_of is None, low=entry.low, high=entry.high,
             value_label=entry.figure, date_label=entry.date_label,
         ))
-    return timeline_chart(
-        [TimelineSeries(label=names[k], key=k, points=v) for k, v in series.items()],
-        unit=view.measure.unit, colors=colors,
-    )
+    return [TimelineSeries(label=sources[k].source.name, key=k, points=v,
+                           short_label=sources[k].source.short_name)
+            for k, v in series.items()]
+
+
+def range_drawing(view: TopicView, layout: str) -> RangeChart:
+    """The one measure of `view` as a range chart for a wide or a narrow screen."""
+    (m,) = view.measures
+    return measure_range_chart(m, assign_colors(view.source_keys),
+                               WIDE if layout == "wide" else NARROW)
+
+
+def timeline_drawing(view: TopicView, layout: str) -> TimelineChart:
+    """The one measure of `view` as a timeline for a wide or a narrow screen."""
+    (m,) = view.measures
+    colors = assign_colors(view.source_keys)
+    if layout == "wide":
+        return timeline_chart(timeline_series(m), unit=m.measure.unit, colors=colors,
+                              width=WIDE)
+    return timeline_chart(timeline_series(m), unit=m.measure.unit, colors=colors,
+                          width=NARROW, height=NARROW_TIMELINE_HEIGHT)
 
 
 def measure_panels(view: TopicView) -> list[Panel]:
     colors = assign_colors(view.source_keys)
-    return [
-        Panel(view=m, chart=measure_range_chart(m, colors), timeline=measure_timeline(m, colors),
-              undated=sum(1 for e in m.entries if e.as_of is None),
-              partial=sum(1 for e in m.entries if e.scope != Scope.TOTAL),
-              left_out={id(e): reason for e, reason in m.beside})
-        for m in view.measures
-    ]
+    panels = []
+    for m in view.measures:
+        series = timeline_series(m)
+        panels.append(Panel(
+            view=m, chart=measure_range_chart(m, colors, WIDE),
+            chart_narrow=measure_range_chart(m, colors, NARROW),
+            timeline=timeline_chart(series, unit=m.measure.unit, colors=colors, width=WIDE),
+            timeline_narrow=timeline_chart(series, unit=m.measure.unit, colors=colors,
+                                           width=NARROW, height=NARROW_TIMELINE_HEIGHT),
+            undated=m.undated, partial=m.partial,
+            left_out={id(e): reason for e, reason in m.beside}))
+    return panels

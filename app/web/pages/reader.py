@@ -13,7 +13,7 @@ from app.services import catalog, comparison, estimates, listing, parties, searc
 from app.web.caching import cached
 from app.web.choices import ChoicesDep, with_choices
 from app.web.deps import SessionDep, VisitorDep
-from app.web.pages.panels import measure_panels, measure_range_chart
+from app.web.pages.panels import CARD_NARROW, CARD_WIDE, measure_panels, measure_range_chart
 from app.web.templating import render_page
 
 router = APIRouter()
@@ -28,7 +28,8 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
         colors = assign_colors(sorted(
             {e.source.slug for t in topics for m in t.measures for e in m.latest}))
         cards = [
-            {"view": t, "charts": [(m, measure_range_chart(m, colors, width=560))
+            {"view": t, "charts": [(m, measure_range_chart(m, colors, CARD_WIDE),
+                                    measure_range_chart(m, colors, CARD_NARROW))
                                    for m in t.measures if m.latest]}
             for t in topics
         ]
@@ -43,7 +44,9 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
 def topic_page(request: Request, slug: str, session: SessionDep, visitor: VisitorDep,
                choices: ChoicesDep, as_of: dt.date | None = AsOf) -> Response:
     def render() -> Response:
-        view = comparison.topic_view(session, slug, as_of, choices)
+        # Only what the page shows: the latest figures, the newest others and the timeline's
+        # marks; every figure is a link away (measure_figures).
+        view = comparison.topic_overview(session, slug, as_of, choices)
         here = str(request.url_for("topic_page", slug=slug))
         dated = {"as_of": as_of.isoformat()} if as_of else {}
         today = utc_today()
@@ -56,6 +59,7 @@ def topic_page(request: Request, slug: str, session: SessionDep, visitor: Visito
             permalink=with_choices(here, choices, as_of=(as_of or today).isoformat()),
             latest_url=with_choices(here, choices),
             embed_query=with_choices("", choices),
+            figures_query=with_choices("", choices, **dated),
         )
 
     return cached(request, session, render)
