@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from app.domain.actor import Actor
 from app.domain.errors import NotAuthenticated, PermissionDenied
+from app.logs import bind_request
 from app.services import users
 from app.web.visitor import SignInRequired, Visitor, identify
 
@@ -37,7 +38,10 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 # ---- pages -------------------------------------------------------------------------------
 
 def get_visitor(request: Request, session: SessionDep) -> Visitor:
-    return identify(request, session)
+    visitor = identify(request, session)
+    if visitor.actor is not None:
+        bind_request(user_id=visitor.actor.id)
+    return visitor
 
 
 VisitorDep = Annotated[Visitor, Depends(get_visitor)]
@@ -81,6 +85,7 @@ def api_editor(
     actor = users.actor_for_token(session, credentials.credentials)
     if actor is None:
         raise NotAuthenticated("The API token is unknown, revoked, or its user is disabled.")
+    bind_request(user_id=actor.id)
     return actor
 
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 import uuid
 
-import structlog
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.logs import get_logger
+from app.logs import get_logger, request_scope
 from app.web.errors import error_response
 
 log = get_logger("web")
@@ -41,7 +40,9 @@ class RequestContext:
                                       (b"x-request-id", request_id.encode())]
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        client = scope.get("client")
+        with request_scope(request_id=request_id, method=scope["method"], path=scope["path"],
+                           client=client[0] if client else None):
             try:
                 await self.app(scope, receive, send_with_id)
             except Exception:
