@@ -3,26 +3,56 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from lxml import html
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.errors import NotAuthenticated, TooManyAttempts
 from app.models import Estimate, LoginSession, LoginThrottle, Revision, User
+from app.services import accounts
 from tests import factories
 from tests.factories import PASSWORD, csrf_from, sign_in
+from tests.web.live import LogLines
 
 TOPIC = "north-korean-troops-in-russia"
+STRANGER = "203.0.113.9"
+OWN_CLIENT = "198.51.100.7"
 
 
 def _login(client: TestClient, email: str, password: str) -> tuple[int, str]:
+    status, text, _ = _attempt(client, email, password)
+    return status, text
+
+
+def _attempt(client: TestClient, email: str, password: str) -> tuple[int, str, int | None]:
+    """One sign-in through the form: status, page, and Retry-After when throttled."""
     token = csrf_from(client.get("/login").text)
     response = client.post("/login", data={"email": email, "password": password,
                                            "csrf_token": token}, follow_redirects=False)
-    return response.status_code, response.text
+    retry = response.headers.get("retry-after")
+    return response.status_code, response.text, int(retry) if retry else None
+
+
+@contextmanager
+def _from(app: FastAPI, address: str) -> Iterator[TestClient]:
+    """A browser at another address (the address uvicorn gives the app, after any trusted
+    proxy's forwarded header)."""
+    with TestClient(app, client=(address, 40000)) as other:
+        yield other
+
+
+def _unblock(session: Session) -> None:
+    """Let every current delay run out, as time would."""
+    session.execute(update(LoginThrottle).values(
+        blocked_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+    session.commit()
 
 
 def _writes(session: Session) -> tuple[int, int]:
@@ -239,3 +269,171 @@ def test_admins_add_promote_and_disable_users_through_the_api(client: TestClient
     assert weak.json()["detail"][0]["loc"] == ["body", "password"]
     session.expire_all()
     assert session.scalar(select(User.active).where(User.id == user["id"])) is False
+
+
+# ---- throttling that cannot lock the real user out -----------------------------------------
+
+def test_a_strangers_failures_do_not_lock_out_the_real_user(app: FastAPI,
+                                                            session: Session) -> None:
+    account = factories.user(session)
+    session.commit()
+    log = LogLines()
+    with _from(app, STRANGER) as stranger:
+        statuses = [_attempt(stranger, account.email, f"guess {n}")[0] for n in range(12)]
+        assert statuses == [401] * 5 + [429] * 7
+        # The pair is blocked: even the right password from the stranger's address waits.
+        assert _attempt(stranger, account.email, PASSWORD)[0] == 429
+    with _from(app, OWN_CLIENT) as own:
+        assert _attempt(own, account.email, PASSWORD)[0] == 303
+        assert own.get("/estimates/new", follow_redirects=False).status_code == 200
+    failed, throttled = log.events("sign_in_failed"), log.events("sign_in_throttled")
+    assert len(failed) == 5 and len(throttled) == 8
+    assert {e["client"] for e in failed + throttled} == {STRANGER}
+    assert {e["email_domain"] for e in failed} == {"example.org"}
+    assert {e["blocked_by"] for e in throttled} == {"pair"}
+    (signed_in,) = log.events("sign_in")
+    assert (signed_in["user_id"], signed_in["client"]) == (account.id, OWN_CLIENT)
+    # Neither the passwords tried nor the address typed are written.
+    assert "guess 3" not in log.text and PASSWORD not in log.text
+    assert account.email.split("@")[0] not in log.text
+
+
+def test_the_pairs_delay_doubles_up_to_a_cap(app: FastAPI, session: Session) -> None:
+    account = factories.user(session)
+    session.commit()
+    waits = []
+    with _from(app, STRANGER) as stranger:
+        assert [_attempt(stranger, account.email, "wrong")[0] for _ in range(5)] == [401] * 5
+        for _ in range(8):
+            status, _page, retry = _attempt(stranger, account.email, "wrong")
+            assert status == 429 and retry is not None
+            waits.append(retry)
+            _unblock(session)
+            assert _attempt(stranger, account.email, "wrong")[0] == 401
+    cap = int(accounts.MAX_DELAY.total_seconds())
+    expected = [min(15 * 2 ** n, cap) for n in range(8)]  # 15 s, 30 s, … 15 min, 15 min
+    assert all(0 <= wait - delay <= 1 for wait, delay in zip(waits, expected, strict=True))
+    assert expected[-2:] == [cap, cap] == [900, 900]  # at most 15 minutes, however long
+
+
+def test_a_client_trying_many_accounts_is_blocked_on_every_account(
+    app: FastAPI, session: Session
+) -> None:
+    account = factories.user(session)
+    session.commit()
+    with _from(app, STRANGER) as stranger:
+        statuses = [_attempt(stranger, f"guess{n}@example.org", "wrong")[0] for n in range(20)]
+        assert statuses == [401] * 20
+        status, page, retry = _attempt(stranger, account.email, PASSWORD)
+        assert status == 429 and retry in (15, 16) and "Too many failed sign-ins" in page
+    with _from(app, OWN_CLIENT) as own:
+        assert _attempt(own, account.email, PASSWORD)[0] == 303
+
+
+def test_an_attack_from_many_clients_holds_up_only_the_clients_that_fail(
+    app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The threshold made small, so that the test needs few slow (argon2) guesses.
+    monkeypatch.setattr(accounts, "ACCOUNT_UNDER_ATTACK", 15)
+    account = factories.user(session)
+    session.commit()
+    refused = throttled = 0
+    for n in range(3):  # a botnet: five guesses per address, then it must wait
+        for _ in range(6):
+            try:
+                accounts.authenticate(session, account.email, "guess", f"10.0.0.{n}")
+            except TooManyAttempts:
+                throttled += 1
+            except NotAuthenticated:
+                refused += 1
+    session.commit()
+    assert (refused, throttled) == (15, 3)
+    # The real user signs in at once from their own address…
+    with _from(app, OWN_CLIENT) as own:
+        assert _attempt(own, account.email, PASSWORD)[0] == 303
+    # …while a new address that fails gets one free failure on this account, not five.
+    with _from(app, STRANGER) as stranger:
+        assert [_attempt(stranger, account.email, "guess")[0] for _ in range(2)] == [401, 429]
+        assert _attempt(stranger, "someone.else@example.org", "guess")[0] == 401
+
+
+def test_an_admin_unlocks_an_account_at_once(client: TestClient, app: FastAPI,
+                                             session: Session) -> None:
+    account = factories.user(session)
+    session.commit()
+    with _from(app, OWN_CLIENT) as own:
+        for n in range(6):
+            _attempt(own, account.email, f"forgotten {n}")
+        assert _attempt(own, account.email, PASSWORD)[0] == 429
+        factories.sign_in(client, session, role="admin")
+        page = html.fromstring(client.get("/admin/users").text)
+        row = next(tr for tr in page.cssselect("tbody tr")
+                   if tr.cssselect("td")[0].text == account.email)
+        assert row.cssselect("td.sign-ins")[0].text_content().startswith("5; 1 client must wait")
+        token = csrf_from(client.get("/admin/users").text)
+        log = LogLines()
+        response = client.post(f"/admin/users/{account.id}",
+                               data={"csrf_token": token, "action": "unlock"},
+                               follow_redirects=False)
+        assert response.status_code == 303
+        (event,) = log.events("account_unlocked")
+        assert event["target_user_id"] == account.id and event["counts_removed"] == 2
+        assert _attempt(own, account.email, PASSWORD)[0] == 303
+    page = html.fromstring(client.get("/admin/users").text)
+    assert not page.cssselect("button[value=unlock]")
+
+
+def test_unlocking_needs_an_admin_and_the_forms_token(client: TestClient, app: FastAPI,
+                                                      session: Session) -> None:
+    account = factories.user(session)
+    session.commit()
+    with _from(app, OWN_CLIENT) as own:
+        for _ in range(5):
+            _attempt(own, account.email, "wrong")
+    token = csrf_from(client.get("/login").text)
+    anonymous = client.post(f"/admin/users/{account.id}",
+                            data={"csrf_token": token, "action": "unlock"},
+                            follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    sign_in(client, session, role="editor")
+    token = csrf_from(client.get("/estimates/new").text)
+    assert client.post(f"/admin/users/{account.id}",
+                       data={"csrf_token": token, "action": "unlock"}).status_code == 403
+    editor = {"Authorization": f"Bearer {factories.api_token(session, role='editor')}"}
+    assert client.post(f"/api/users/{account.id}/unlock", headers=editor).status_code == 403
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(LoginThrottle)
+                          .where(LoginThrottle.blocked_until.is_not(None))) == 1
+    admin = {"Authorization": f"Bearer {factories.api_token(session, role='admin')}"}
+    unlocked = client.post(f"/api/users/{account.id}/unlock", headers=admin)
+    assert unlocked.status_code == 200 and unlocked.json()["email"] == account.email
+    with _from(app, OWN_CLIENT) as own:
+        assert _attempt(own, account.email, PASSWORD)[0] == 303
+
+
+def test_sign_out_is_logged_without_the_session_id(client: TestClient,
+                                                   session: Session) -> None:
+    editor = sign_in(client, session)
+    cookie = client.cookies["reckon_session"]
+    token = csrf_from(client.get("/estimates/new").text)
+    log = LogLines()
+    assert client.post("/logout", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    (event,) = log.events("sign_out")
+    assert event["user_id"] == editor.id and event["path"] == "/logout"
+    assert cookie not in log.text and token not in log.text
+
+
+def test_a_sign_in_purges_what_has_expired(client: TestClient, session: Session) -> None:
+    account = factories.user(session)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=9)
+    session.add(LoginSession(id="x" * 64, user_id=account.id, created_at=old, last_seen_at=old))
+    session.add(LoginThrottle(key="client:192.0.2.1", failures=3, last_failure_at=old))
+    session.commit()
+    log = LogLines()
+    assert _login(client, account.email, PASSWORD)[0] == 303
+    session.expire_all()
+    assert session.get(LoginSession, "x" * 64) is None
+    assert session.get(LoginThrottle, "client:192.0.2.1") is None
+    (event,) = log.events("sessions_purged")
+    assert (event["sessions"], event["throttles"], event["tokens"]) == (1, 1, 0)

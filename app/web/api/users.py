@@ -1,11 +1,12 @@
-"""Users, for admins."""
+"""Users, for admins: list, add (the password's strength is checked), change role or
+status, unlock after failed sign-ins."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
 from app.schemas.users import UserCreate, UserOut, UserPatch
-from app.services import users
+from app.services import accounts, users
 from app.web.api.params import Id
 from app.web.deps import CurrentAdmin, SessionDep
 
@@ -31,3 +32,11 @@ def update_user(user_id: Id, data: UserPatch, session: SessionDep,
     return UserOut.model_validate(
         users.update_user(session, user, admin, role=data.role, active=data.active)
     )
+
+
+@router.post("/users/{user_id}/unlock", response_model=UserOut)
+def unlock_user(user_id: Id, session: SessionDep, admin: CurrentAdmin) -> UserOut:
+    """Forget the user's failed sign-ins from every client, so they may sign in at once."""
+    user = users.get_user(session, user_id)
+    accounts.unlock(session, user)
+    return UserOut.model_validate(user)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.domain.errors import NotAuthenticated, TooManyAttempts
+from app.logs import audit
 from app.services import accounts
 from app.web.deps import FormDep, SessionDep, VisitorDep
 from app.web.editor.common import redirect, safe_next
@@ -14,6 +15,12 @@ from app.web.templating import render_page
 from app.web.visitor import ANON_COOKIE, SESSION_COOKIE, Visitor, check_csrf, set_cookie
 
 router = APIRouter()
+
+
+def client_address(request: Request) -> str:
+    """The client's address for throttling: the peer, or the address a trusted proxy
+    forwarded (uvicorn's proxy headers, trusted only from RECKON_FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _login_page(request: Request, visitor: Visitor, *, status: int = 200, email: str = "",
@@ -35,9 +42,8 @@ def login(request: Request, session: SessionDep, visitor: VisitorDep, form: Form
     check_csrf(visitor, field(form, "csrf_token"))
     email, password = field(form, "email"), field(form, "password", strip=False)
     next_url = safe_next(field(form, "next"))
-    client = request.client.host if request.client else "unknown"
     try:
-        user = accounts.authenticate(session, email, password, client)
+        user = accounts.authenticate(session, email, password, client_address(request))
     except TooManyAttempts as exc:
         response = _login_page(request, visitor, status=429, email=email, message=exc.message,
                                next_url=next_url)
@@ -58,6 +64,8 @@ def login(request: Request, session: SessionDep, visitor: VisitorDep, form: Form
 def logout(request: Request, session: SessionDep, visitor: VisitorDep, form: FormDep) -> Response:
     check_csrf(visitor, field(form, "csrf_token"))
     accounts.end_session(session, visitor.session_id)
+    if visitor.actor is not None:
+        audit("sign_out")
     response = redirect(request.url_for("home"))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

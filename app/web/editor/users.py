@@ -1,4 +1,4 @@
-"""User management for admins."""
+"""User management for admins: add, promote, disable, and unlock after failed sign-ins."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationFailed
-from app.services import users
+from app.services import accounts, users
 from app.web.deps import AdminVisitor, FormDep, SessionDep
 from app.web.editor.common import redirect
 from app.web.forms.fields import field
@@ -24,9 +24,11 @@ _ACTIONS: dict[str, dict[str, str | bool]] = {
 def _users_page(request: Request, session: Session, *, status: int = 200,
                 values: dict[str, str] | None = None,
                 errors: dict[str, str] | None = None) -> Response:
-    return render_page(request, "admin_users.html", status_code=status,
-                       users=users.list_users(session), values=values or {"role": "editor"},
-                       errors=errors or {})
+    everyone = users.list_users(session)
+    return render_page(request, "admin_users.html", status_code=status, users=everyone,
+                       locks=accounts.locks(session, everyone),
+                       values=values or {"role": "editor"}, errors=errors or {},
+                       min_length=users.MIN_PASSWORD_LENGTH)
 
 
 @router.get("/admin/users", response_class=HTMLResponse, name="admin_users")
@@ -52,6 +54,9 @@ def change_user(request: Request, user_id: int, session: SessionDep, visitor: Ad
                 form: FormDep) -> Response:
     check_csrf(visitor, field(form, "csrf_token"))
     target = users.get_user(session, user_id)
+    if field(form, "action") == "unlock":
+        accounts.unlock(session, target)
+        return redirect(request.url_for("admin_users"))
     changes = _ACTIONS.get(field(form, "action"))
     if changes is None:
         return _users_page(request, session, status=422, errors={"action": "Unknown action."})
