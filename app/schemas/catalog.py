@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from app.domain.vocabulary import SourceKind
 from app.schemas.common import Long, Name, OrmModel, Short, Slug, StrictModel, Url, Version
 
 ShortName = Annotated[Short, StringConstraints(max_length=60)]
 Unit = Annotated[Name, StringConstraints(max_length=50)]
+
+
+def _not_bool_or_float(value: Any) -> Any:
+    # The catalogue form sends the position as typed (text); JSON must send a whole number.
+    if isinstance(value, bool | float):
+        raise ValueError("Give a whole number, e.g. 10")
+    return value
+
+
+Position = Annotated[int, BeforeValidator(_not_bool_or_float), Field(ge=0, le=100_000)]
 
 
 class TopicCreate(StrictModel):
@@ -54,8 +64,7 @@ class MeasurePatch(Change):
     label: Name | None = None
     unit: Unit | None = None
     description: Long | None = Field(default=None, description="The measure's definition.")
-    position: int | None = Field(default=None, ge=0, le=100_000,
-                                 description="Display order within the topic.")
+    position: Position | None = Field(default=None, description="Display order within the topic.")
 
 
 class SourcePatch(Change):

@@ -1,11 +1,25 @@
-"""Field types shared by every schema: checked text, slugs, counts, partial dates, URLs."""
+"""Field types shared by every schema: checked text, slugs, counts, dates, partial dates, URLs.
+
+Numbers and dates are strict: JSON `true`, `"5"` or `5.0` is not a count, and `0` is not a
+date (which a lenient parser would read as 1 January 1970). The forms turn what an editor
+typed into numbers and ISO dates before they reach these types."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
 
 from app.domain.dates import parse_partial_date
 from app.domain.errors import FigureError
@@ -30,6 +44,22 @@ def _partial_date(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """A date as YYYY-MM-DD (or a date already), nothing else: no timestamps, no datetimes."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
+        raise PydanticCustomError("date_format", "Input should be a date written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise PydanticCustomError("date_value", "Input should be a real date, such as "
+                                                "2025-01-31") from None
+
+
 def _http_url(value: str) -> str:
     if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
         raise ValueError("Give a web address starting with http:// or https://")
@@ -48,8 +78,12 @@ Reason = Annotated[
 ]
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_RE, max_length=100)]
-Count = Annotated[int, Field(ge=0, le=MAX_VALUE)]
-Version = Annotated[int, Field(ge=1, le=MAX_ID)]
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_VALUE)]
+Version = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+IsoDate = Annotated[
+    dt.date, BeforeValidator(_iso_date),
+    Field(description="YYYY-MM-DD", examples=["2025-01-13"]),
+]
 PartialDateText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=10),

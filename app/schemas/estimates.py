@@ -15,6 +15,7 @@ from app.schemas.catalog import MeasureOut, SourceOut, SourceRef, TopicRef
 from app.schemas.common import (
     Code,
     Count,
+    IsoDate,
     Long,
     OrmModel,
     PartialDateText,
@@ -35,11 +36,11 @@ class CitationIn(StrictModel):
     url: Url = ""
     publication: Short = ""
     title: Short = ""
-    published_on: dt.date | None = None
+    published_on: IsoDate | None = None
     quote: Long = ""
     quote_translation: Long = ""
     language: Code = ""
-    retrieved_on: dt.date | None = None
+    retrieved_on: IsoDate | None = None
 
 
 class EstimateValues(StrictModel):

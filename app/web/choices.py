@@ -3,7 +3,6 @@ for a topic page, its embeds and its JSON twin, so a permalink reproduces the co
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated
 from urllib.parse import urlencode
@@ -11,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query
 
 from app.domain.comparison import Choices
-from app.schemas.common import SLUG_RE
+from app.schemas.common import SLUG_RE, IsoDate
 
 
 def comparison_choices(
@@ -20,9 +19,9 @@ def comparison_choices(
     source: Annotated[list[str] | None, Query(
         description="Compare only these sources (repeat the parameter).", max_length=200,
     )] = None,
-    as_of_from: Annotated[dt.date | None, Query(
+    as_of_from: Annotated[IsoDate | None, Query(
         description="Only figures dated on or after this day (YYYY-MM-DD).")] = None,
-    as_of_to: Annotated[dt.date | None, Query(
+    as_of_to: Annotated[IsoDate | None, Query(
         description="Only figures dated on or before this day (YYYY-MM-DD).")] = None,
     include_partial: Annotated[bool, Query(
         description="Compare partial figures (increments, areas, periods…) too.")] = False,

@@ -26,10 +26,10 @@ from app.domain.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
-from app.logs import get_logger
+from app.logs import audit, get_logger
 from app.services.health import DatabaseState, first_line
 from app.web.templating import render_page
-from app.web.visitor import SignInRequired
+from app.web.visitor import CsrfRefused, SignInRequired
 
 log = get_logger("web")
 
@@ -113,9 +113,40 @@ def plain_address_problem(errors: list[dict[str, Any]]) -> str:
     return "The address has a mistake: " + "; ".join(parts) + "."
 
 
+def _field_names(errors: list[dict[str, Any]]) -> list[str]:
+    """Where each mistake is ("body.low", "query.as_of_to"), never what was sent."""
+    return sorted({".".join(str(part) for part in e["loc"]) for e in errors})
+
+
+def _audit_domain_error(exc: DomainError) -> None:
+    if isinstance(exc, CsrfRefused):
+        audit("csrf_refused", level="warning")
+    elif exc.kind == ErrorKind.FORBIDDEN:
+        audit("permission_denied", level="warning", reason=exc.message)
+    elif isinstance(exc, ValidationFailed):
+        audit("validation_failed", fields=sorted(exc.fields))
+
+
+def database_trouble(request: Request, exc: DBAPIError,
+                     database_state: Callable[[], DatabaseState]) -> Response | None:
+    """503 (logged as `database_unavailable`) when the database is down or not migrated, or
+    failed this request and is back already; None for bad SQL on a healthy database, a bug.
+    The log names the error class and the driver's first line, never the SQL parameters."""
+    state = database_state()
+    if state.ok and isinstance(exc, ProgrammingError):
+        return None
+    orig = getattr(exc, "orig", None)
+    audit("database_unavailable", level="error", reason=state.problem or "database error",
+          error=type(exc).__name__,
+          driver_error=type(orig).__name__ if orig is not None else None,
+          cause=state.cause or first_line(exc))
+    return error_response(request, 503, UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
+
+
 def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseState]) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        _audit_domain_error(exc)
         html = wants_html(request)
         return error_response(request, STATUS_OF[exc.kind], exc.message, detail=_detail(exc),
                               headers=_headers(exc, html) or None)
@@ -130,6 +161,7 @@ def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseS
         errors = [
             {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
         ]
+        audit("validation_failed", fields=_field_names(errors))
         return error_response(request, 422, plain_address_problem(list(exc.errors())),
                               detail=errors)
 
@@ -154,13 +186,7 @@ def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseS
     @app.exception_handler(InterfaceError)
     @app.exception_handler(ProgrammingError)
     def _database(request: Request, exc: DBAPIError) -> Response:
-        state = database_state()
-        if not state.ok:
-            log.error(state.problem.replace(" ", "_"), path=request.url.path,
-                      cause=state.cause or first_line(exc))
-            return error_response(request, 503, UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
-        if isinstance(exc, ProgrammingError):
+        answer = database_trouble(request, exc, database_state)
+        if answer is None:
             raise exc  # a bug, not an outage: the request middleware logs it and answers 500
-        log.error("database_error", path=request.url.path, cause=first_line(exc),
-                  exc_info=exc)
-        return error_response(request, 503, UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
+        return answer

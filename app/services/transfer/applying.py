@@ -20,7 +20,7 @@ from app.domain.vocabulary import Status
 from app.models import Estimate, Measure, Source, Topic
 from app.schemas.catalog import MeasurePatch
 from app.schemas.estimates import CitationIn, EstimateDraft, EstimatePatch
-from app.services import catalog, catalog_edits, estimates
+from app.services import audit_trail, catalog, catalog_edits, estimates
 from app.services.revisions import snapshot
 from app.services.transfer.party_marks import PartyMarks
 from app.services.transfer.reading import Document
@@ -48,7 +48,11 @@ def apply(session: Session, document: Document, actor: Actor | None = None, *,
     """Write the document; the caller commits (or rolls back for a dry run). A savepoint
     undoes everything already written when a row turns out to be refused."""
     with session.begin_nested():
-        return _Import(session, actor, comment).run(document, progress)
+        report = _Import(session, actor, comment).run(document, progress)
+    audit_trail.note(session, "import_applied", created=report.created,
+                     updated=report.updated, unchanged=report.unchanged,
+                     rows=len(document.records))
+    return report
 
 
 class _Import:

@@ -17,6 +17,7 @@ from app.domain.citations import blank_citation
 from app.models import Estimate, Measure, Source, Topic, TopicSource
 from app.services import catalog
 from app.services.revisions import snapshot
+from app.services.transfer.cells import protect
 from app.services.transfer.columns import (
     CITATION_COLUMNS,
     EXPORT_COLUMNS,
@@ -67,7 +68,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # Text is made safe for spreadsheets; numbers stay numbers.
+    return protect(value) if isinstance(value, str) else str(value)
 
 
 def export_csv(session: Session) -> str:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from app.domain.citations import blank_citation
 from app.schemas.catalog import MeasureCreate, SourceCreate, TopicCreate
+from app.services.transfer.cells import restore
 from app.services.transfer.columns import (
     CITATION_COLUMNS,
     EXPORT_COLUMNS,
@@ -71,7 +72,8 @@ def read_csv(text: str, *, ignore_unknown_columns: bool = False) -> Document:
             errors.append(RowError(line, "-", f"This row has {len(cells)} values but the "
                                               f"header names {len(header)} columns."))
             continue
-        row = {h: c for h, c in zip(header, cells, strict=False) if h and h not in unknown}
+        row = {h: restore(c) for h, c in zip(header, cells, strict=False)
+               if h and h not in unknown}
         citation = blank_citation() | {
             name: row[column].strip() for column, name in CITATION_COLUMNS.items()
             if row.get(column, "").strip()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
 from app.domain.vocabulary import Status
-from app.schemas.common import Slug
+from app.schemas.common import IsoDate, Slug
 from app.schemas.estimates import (
     EstimateCreate,
     EstimateDetail,
@@ -40,10 +39,10 @@ def list_estimates(
     measure: SlugQuery = None,
     source: Annotated[list[Slug] | None, Query(
         max_length=200, description="Only these sources (repeat the parameter).")] = None,
-    as_of_from: Annotated[dt.date | None, Query(description="YYYY-MM-DD")] = None,
-    as_of_to: Annotated[dt.date | None, Query(description="YYYY-MM-DD")] = None,
-    dated_from: Annotated[dt.date | None, Query(description=_DATED.format("on or after"))] = None,
-    dated_to: Annotated[dt.date | None, Query(description=_DATED.format("on or before"))] = None,
+    as_of_from: Annotated[IsoDate | None, Query(description="YYYY-MM-DD")] = None,
+    as_of_to: Annotated[IsoDate | None, Query(description="YYYY-MM-DD")] = None,
+    dated_from: Annotated[IsoDate | None, Query(description=_DATED.format("on or after"))] = None,
+    dated_to: Annotated[IsoDate | None, Query(description=_DATED.format("on or before"))] = None,
     status: Status | None = None,
     page: PageNumber = 1,
     per_page: PerPage = 50,

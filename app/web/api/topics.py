@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -20,6 +19,7 @@ from app.schemas.catalog import (
     TopicCreate,
     TopicSummary,
 )
+from app.schemas.common import IsoDate
 from app.schemas.comparison import Choices as ChoicesOut
 from app.schemas.comparison import ComparisonEntry, MeasureComparison, Span, TopicDetail
 from app.schemas.estimates import CitationOut
@@ -95,7 +95,7 @@ def get_topic(
     slug: str,
     session: SessionDep,
     choices: ChoicesDep,
-    as_of: Annotated[dt.date | None, Query(description="The comparison as it stood then.")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="The comparison as it stood then.")] = None,
 ) -> TopicDetail:
     view = comparison.topic_view(session, slug, as_of, choices)
     return TopicDetail(
