@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -12,9 +13,17 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.config import PROJECT_DIR, ConfigError, ensure_development_secret, get_settings
-from app.db import alembic_config, make_engine, make_sessionmaker
+from app.db import (
+    alembic_config,
+    make_engine,
+    make_sessionmaker,
+    migration_head,
+    serving_role_of,
+    writing,
+)
 from app.domain.errors import DomainError, ValidationFailed
-from app.services import transfer, users
+from app.logs import configure_logging
+from app.services import accounts, backup, transfer, users
 
 DEMO_FILE = PROJECT_DIR / "demo" / "north-korean-troops-in-russia.json"
 PROGRESS_FROM = 100  # rows; smaller imports finish before a bar would be read
@@ -28,7 +37,8 @@ class CliError(Exception):
 def _session(*, commit: bool = True) -> Iterator[Session]:
     engine = make_engine(get_settings().database_url)
     try:
-        with make_sessionmaker(engine)() as session:
+        # A command that commits writes: on SQLite its transaction takes the write lock first.
+        with make_sessionmaker(writing(engine) if commit else engine)() as session:
             try:
                 yield session
                 if commit:
@@ -44,12 +54,26 @@ def _session(*, commit: bool = True) -> Iterator[Session]:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
     from alembic import command
+    from sqlalchemy.exc import SQLAlchemyError
 
     settings = get_settings()
-    command.upgrade(alembic_config(settings.database_url), "head")
+    # Migrations run as the owner (RECKON_MIGRATION_DATABASE_URL); the serving role (the user of
+    # RECKON_DATABASE_URL, when another) gets its grants again after every upgrade.
+    role = serving_role_of(settings.database_url, settings.migration_database_url)
+    config = alembic_config(settings.migration_database_url)
+    config.attributes.update(serving_role=role, apply_grants=True)
+    try:
+        command.upgrade(config, "head")
+    except SQLAlchemyError as exc:
+        raise CliError(f"cannot migrate the database: {getattr(exc, 'orig', None) or exc}"
+                       ) from None
+    for problem in config.attributes.get("serving_role_warnings", []):
+        print(f"reckon: warning: {problem}", file=sys.stderr)
     if settings.environment == "development":
         ensure_development_secret(settings)
-    print("Database is at the latest schema.")
+    print("Database is at the latest schema." + (
+        f' The app serves as "{role}": it may add to the history, not change it.'
+        if role else ""))
 
 
 def _progress_bar(done: int, total: int) -> None:
@@ -110,6 +134,35 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"Exported to {path}.")
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    _log_audit()
+    settings = get_settings()
+    try:
+        done = backup.backup(settings.migration_database_url, Path(args.file),
+                             overwrite=args.force)
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Backed up the {done.backend} database {done.database} to {done.path} "
+          f"({done.size:,} bytes).")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    _log_audit()
+    settings = get_settings()
+    try:
+        done = backup.restore(
+            settings.migration_database_url, Path(args.file), force=args.force,
+            serving_role=serving_role_of(settings.database_url, settings.migration_database_url))
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from None
+    for problem in done.warnings:
+        print(f"reckon: warning: {problem}", file=sys.stderr)
+    print(f"Restored {done.path} ({done.size:,} bytes) into the {done.backend} database "
+          f"{done.database}, at schema revision {done.revision}.")
+    if done.revision != migration_head():
+        print("Run `reckon db upgrade` to bring it to the latest schema.")
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     report = _import(DEMO_FILE, dry_run=False, comment="demo data")
     print("Demo data: " + report.summary())
@@ -124,7 +177,13 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
+def _log_audit() -> None:
+    """The user commands' audit events (never a password or token), as JSON lines on stderr."""
+    configure_logging(get_settings().log_level)
+
+
 def cmd_user_add(args: argparse.Namespace) -> None:
+    _log_audit()
     password = _read_password(args)
     with _session() as session:
         user = users.create_user(session, args.email, password, role=args.role,
@@ -132,17 +191,78 @@ def cmd_user_add(args: argparse.Namespace) -> None:
         print(f"Created {user.role} {user.email}.")
 
 
-def cmd_user_token(args: argparse.Namespace) -> None:
+def cmd_user_password(args: argparse.Namespace) -> None:
+    _log_audit()
+    password = _read_password(args)
     with _session() as session:
-        token = users.create_api_token(session, users.get_user_by_email(session, args.email))
-    print(token)
+        user = users.get_user_by_email(session, args.email)
+        ended = accounts.reset_password(session, user, password)
+        print(f"New password set for {user.email}; {ended} session(s) ended.")
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> None:
+    _log_audit()
+    with _session() as session:
+        user = users.get_user_by_email(session, args.email)
+        removed = accounts.unlock(session, user)
+        print(f"Unlocked {user.email}: {removed} failed sign-in count(s) forgotten.")
+
+
+def cmd_user_token(args: argparse.Namespace) -> None:
+    _log_audit()
+    with _session() as session:
+        user = users.get_user_by_email(session, args.email)
+        new = users.issue_api_token(session, user, name=args.name,
+                                    expires_in_days=args.expires_in_days)
+        about = f"token {new.token.id} “{new.token.name}” for {user.email}" + (
+            f", expires {new.token.expires_at:%Y-%m-%d %H:%M} UTC" if new.token.expires_at
+            else "")
+    print(f"Created {about}. It is shown only now:", file=sys.stderr)
+    print(new.secret)
+
+
+def _when(value: dt.datetime | None, empty: str) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else empty
+
+
+def cmd_user_tokens(args: argparse.Namespace) -> None:
+    with _session(commit=False) as session:
+        user = users.get_user_by_email(session, args.email)
+        tokens = users.list_api_tokens(session, user)
+        if not tokens:
+            print(f"{user.email} has no API tokens.")
+            return
+        print(f"{'id':>6}  {'created (UTC)':16}  {'last used':16}  {'expires':16}  name")
+        for t in tokens:
+            expires = _when(t.expires_at, "never") + (
+                " (expired)" if users.token_expired(t) else "")
+            print(f"{t.id:>6}  {_when(t.created_at, '')}  {_when(t.last_used_at, 'never'):16}  "
+                  f"{expires:16}  {t.name}")
+
+
+def cmd_user_revoke_token(args: argparse.Namespace) -> None:
+    _log_audit()
+    with _session() as session:
+        user = users.get_user_by_email(session, args.email)
+        users.revoke_api_token(session, user, args.token_id)
+    print(f"Revoked token {args.token_id} of {user.email}.")
+
+
+def cmd_db_purge(args: argparse.Namespace) -> None:
+    _log_audit()
+    with _session() as session:
+        purged = accounts.purge_expired(session)
+    print(f"Purged {purged.sessions} expired session(s), {purged.throttles} old failed "
+          f"sign-in count(s) and {purged.tokens} expired API token(s).")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    # The app itself decides which proxies' X-Forwarded-* headers to believe
+    # (RECKON_FORWARDED_ALLOW_IPS); uvicorn must not rewrite the client before it does.
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
-                reload=args.reload, proxy_headers=True)
+                reload=args.reload, proxy_headers=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="migrate to the latest schema").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("purge", help="delete expired sessions, old failed sign-in counts and "
+                  "expired API tokens").set_defaults(func=cmd_db_purge)
 
     sub.add_parser("demo", help="load the demo data (twice changes nothing)").set_defaults(
         func=cmd_demo)
@@ -170,9 +292,29 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input")
     add.set_defaults(func=cmd_user_add)
-    token = user.add_parser("token", help="create an API token for a user")
+    token = user.add_parser("token", help="create a named API token for a user (printed once)")
     token.add_argument("email")
+    token.add_argument("--name", default="command line",
+                       help="what will use it (default: %(default)s)")
+    token.add_argument("--expires-in-days", type=int, metavar="N",
+                       help="the token stops working after N days (default: never)")
     token.set_defaults(func=cmd_user_token)
+    tokens = user.add_parser("tokens", help="list a user's API tokens (never the tokens)")
+    tokens.add_argument("email")
+    tokens.set_defaults(func=cmd_user_tokens)
+    revoke = user.add_parser("revoke-token", help="revoke one of a user's API tokens")
+    revoke.add_argument("email")
+    revoke.add_argument("token_id", type=int, help="the id `reckon user tokens` shows")
+    revoke.set_defaults(func=cmd_user_revoke_token)
+    password = user.add_parser(
+        "password", help="set a new password for a user (asks for it); ends their sessions")
+    password.add_argument("email")
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input")
+    password.set_defaults(func=cmd_user_password)
+    unlock = user.add_parser("unlock", help="let a user sign in at once after failed sign-ins")
+    unlock.add_argument("email")
+    unlock.set_defaults(func=cmd_user_unlock)
 
     imp = sub.add_parser("import", help="import estimates from CSV or JSON")
     imp.add_argument("file")
@@ -185,6 +327,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="export all estimates to CSV or JSON")
     exp.add_argument("file")
     exp.set_defaults(func=cmd_export)
+
+    dump = sub.add_parser("backup", help="write a backup of the whole database to FILE")
+    dump.add_argument("file")
+    dump.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    dump.set_defaults(func=cmd_backup)
+    load = sub.add_parser("restore", help="replace the database with the backup in FILE")
+    load.add_argument("file")
+    load.add_argument("--force", action="store_true",
+                      help="replace a database that holds data")
+    load.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -6,15 +6,20 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 SECRET_FILE = DATA_DIR / "secret_key"
 INSECURE_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
+# The host names answered when RECKON_ALLOWED_HOSTS is not set (development and test only);
+# Starlette's TestClient sends "testserver".
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+TEST_HOSTS = (*LOCAL_HOSTS, "testserver")
 
 
 class ConfigError(RuntimeError):
@@ -26,11 +31,84 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = f"sqlite:///{DATA_DIR / 'reckon.db'}"
+    # What `reckon db upgrade`, `backup` and `restore` connect with: on PostgreSQL a role that
+    # owns the schema, while the app serves as the (lesser) role of `database_url`. Unset or
+    # empty: the same as `database_url` (README, "PostgreSQL roles").
+    migration_database_url: str = ""
     secret_key: str = ""
     # Send the session cookie only over HTTPS; on in production behind TLS.
     secure_cookies: bool = False
     sql_echo: bool = False
     log_level: str = "INFO"
+    # Capacity, set together: at most `worker_threads` requests are served at once, each on
+    # its own worker thread with its own pooled database connection, so no request ever holds
+    # a connection while it waits for a thread. Up to `queue_limit` more wait, each for at
+    # most `queue_timeout` seconds, holding nothing; beyond that the answer is a fast 503.
+    worker_threads: int = Field(default=16, ge=1, le=256)
+    queue_limit: int = Field(default=500, ge=0)
+    queue_timeout: float = Field(default=15.0, gt=0)
+    # A writer waits this long for SQLite's write lock before the request fails.
+    sqlite_busy_timeout: float = Field(default=10.0, gt=0)
+    # How long a page may reuse the data stamp (its validators) without asking the database;
+    # a change made through this process is seen at once.
+    stamp_ttl: float = Field(default=1.0, ge=0)
+    # The network edge (README, "Settings"). Host names this site answers to, comma-separated
+    # ("*.example.org" for every subdomain); any other Host header gets 400. Required in
+    # production; 127.0.0.1 and localhost in development (and testserver in test).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The public address, e.g. https://reckon.example.org: every absolute link and redirect
+    # is built from it, never from the request's Host header. Empty: from the request.
+    base_url: str = ""
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed, comma-separated; none by default.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A request body larger than this is refused with 413 before it is read.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # /docs and /openapi.json: on in development and test, in production only when true.
+    enable_docs: bool | None = None
+
+    @field_validator("allowed_hosts", "forwarded_allow_ips", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            wildcard = host.startswith("*") and host != "*"
+            if ("*" in host[1:] or (wildcard and not host.startswith("*."))
+                    or any(c in host for c in "/@ ")):
+                raise ValueError(f"{host!r} is not a host name: write names such as "
+                                 "reckon.example.org or *.example.org, without scheme or path")
+        return [host.lower() for host in hosts]
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        parts = urlsplit(value.strip())
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+                or parts.fragment or parts.username or parts.password):
+            raise ValueError(f"{value!r} is not a base URL: write it as https://host[:port]"
+                             "[/path], without query, fragment or credentials")
+        return value.strip().rstrip("/")
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Whether /docs and /openapi.json are served."""
+        if self.enable_docs is None:
+            return self.environment != "production"
+        return self.enable_docs
+
+    @model_validator(mode="after")
+    def _migration_url(self) -> Settings:
+        if not self.migration_database_url.strip():
+            self.migration_database_url = self.database_url
+        return self
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:
@@ -42,6 +120,19 @@ class Settings(BaseSettings):
                 )
             if SECRET_FILE.exists():
                 self.secret_key = SECRET_FILE.read_text().strip()
+        return self
+
+    @model_validator(mode="after")
+    def _hosts(self) -> Settings:
+        if not self.allowed_hosts:
+            if self.environment == "production":
+                raise ConfigError(
+                    "RECKON_ALLOWED_HOSTS is missing: set it to the host names this site is "
+                    "reached by, comma-separated (e.g. reckon.example.org,www.example.org); "
+                    "requests for any other host are refused."
+                )
+            self.allowed_hosts = list(TEST_HOSTS if self.environment == "test"
+                                      else LOCAL_HOSTS)
         return self
 
     @property

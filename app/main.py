@@ -7,29 +7,40 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
+from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.middleware.gzip import GZipMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import PROJECT_DIR, Settings, ensure_development_secret, get_settings
-from app.db import make_engine, make_sessionmaker, migration_head
+from app.db import make_engine, make_sessionmaker, migration_head, writing
 from app.logs import configure_logging
 from app.services.health import database_state
-from app.web import api, editor, ops, pages, static_files
+from app.web import api, docs, editor, ops, pages, static_files
+from app.web.admission import Admission
 from app.web.caching import HeadAsGet
+from app.web.cookies import HostOnlyCookies
 from app.web.errors import register_error_handlers
+from app.web.hosts import BaseUrl, TrustedHosts
+from app.web.limits import BodyLimit, JsonBodies
 from app.web.observability import RequestContext
 from app.web.security import CrossSiteGuard, SecurityHeaders
+from app.web.visitor import COOKIE_NAMES
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = ensure_development_secret(settings or get_settings())
     configure_logging(settings.log_level)
     owns_engine = engine is None
-    engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = engine or make_engine(settings.database_url, echo=settings.sql_echo,
+                                   pool_size=settings.worker_threads,
+                                   busy_timeout=settings.sqlite_busy_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # As many worker threads as requests admitted at once (web/admission.py).
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
         if owns_engine:
             engine.dispose()
@@ -39,10 +50,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         summary="Conflicting estimates, recorded per source and shown side by side.",
         version="0.1.0",
         lifespan=lifespan,
+        # Self-hosted Swagger UI (web/docs.py) instead of FastAPI's, which loads a CDN.
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.writing_sessionmaker = make_sessionmaker(writing(engine))
     app.state.database_state = partial(database_state, engine, migration_head())
     register_error_handlers(app, app.state.database_state)
     app.include_router(api.router)
@@ -50,15 +66,31 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(editor.router)
     app.include_router(pages.router)
     app.include_router(ops.router)
+    if settings.docs_enabled:
+        app.include_router(docs.router)
     # Hashed here, once per app: templates link each file under a name that carries its hash.
     app.state.static_assets = static_files.StaticAssets.scan(PROJECT_DIR / "static")
     app.include_router(static_files.router)
-    # Outermost last: security headers on every answer, errors included. HEAD is routed as GET
-    # outside GZip, so it reports the same Content-Length and Content-Encoding as GET; ETags
-    # are weak, so the compressed and plain copies share one and both answer 304.
+    # Added innermost first, so read from the bottom up for the order a request meets them:
+    # security headers on every answer, errors included; the client's address from a trusted
+    # proxy's X-Forwarded-For before anything reads or logs it; the request id (and 500s);
+    # unknown hosts refused, then the base URL applied, cookie names mapped, oversized and
+    # non-JSON API bodies refused — all before the request queues for a worker.
+    # HEAD is routed as GET outside GZip, so it reports the same Content-Length and
+    # Content-Encoding as GET; ETags are weak, so the compressed and plain copies share one
+    # and both answer 304. The cross-site check compares the Origin with the public host.
     app.add_middleware(CrossSiteGuard)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(Admission, capacity=settings.worker_threads,
+                       queue_limit=settings.queue_limit, queue_timeout=settings.queue_timeout)
+    app.add_middleware(JsonBodies)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HostOnlyCookies, names=COOKIE_NAMES, enabled=settings.secure_cookies)
+    app.add_middleware(BaseUrl, base_url=settings.base_url)
+    app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts,
+                       base_url=settings.base_url)
     app.add_middleware(RequestContext)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
 from app.models import CatalogRevision, Measure, Source, Topic
+from app.services import audit_trail
 
 TOPIC_FIELDS = ("slug", "title", "summary")
 MEASURE_FIELDS = ("slug", "label", "unit", "description", "position")
@@ -51,4 +52,7 @@ def record(
     )
     session.add(revision)
     session.flush()
+    audit_trail.note(session, "catalog_changed", entity=entity, action=action,
+                     catalog_revision=revision.id, topic_id=topic_id, measure_id=measure_id,
+                     source_id=source_id)
     return revision

@@ -14,6 +14,7 @@ from app.domain.actor import Actor
 from app.domain.citations import CITATION_FIELDS
 from app.domain.dates import partial_iso
 from app.models import Citation, Estimate, Revision
+from app.services import audit_trail
 
 FIELD_LABELS = {
     "low": "Low", "high": "High", "best": "Best", "qualifier": "Qualifier", "as_of": "As of",
@@ -92,6 +93,8 @@ def add_revision(
     )
     session.add(revision)
     session.flush()
+    audit_trail.note(session, "estimate_changed", estimate_id=estimate.id, revision=number,
+                     action=action)
     return revision
 
 

@@ -37,7 +37,7 @@ def not_modified(request: Request, etag: str, last_modified: dt.datetime | None)
 def cached(request: Request, session: Session, render: Callable[[], Response],
            *parts: str) -> Response:
     """Answer 304 when the client's copy is current; otherwise render with validators."""
-    stamp, last_modified = freshness.data_stamp(session)
+    stamp, last_modified = freshness.data_stamp(session, request.app.state.settings.stamp_ttl)
     visitor: Visitor | None = getattr(request.state, "visitor", None)
     actor = visitor.actor if visitor else None
     if visitor is not None and actor is not None:
@@ -47,7 +47,8 @@ def cached(request: Request, session: Session, render: Callable[[], Response],
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(last_modified, usegmt=True),
-        "Cache-Control": "private, no-cache" if actor else "public, max-age=0, must-revalidate",
+        # An editor's copy holds their controls and CSRF token: no cache may keep it.
+        "Cache-Control": "no-store" if actor else "public, max-age=0, must-revalidate",
         "Vary": "Cookie",
     }
     if not_modified(request, etag, last_modified):

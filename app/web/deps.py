@@ -17,11 +17,17 @@ from app.logs import bind_request
 from app.services import users
 from app.web.visitor import SignInRequired, Visitor, identify
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: commit when the handler returned, roll back when it raised.
     Handlers never commit or roll back themselves; services use savepoints for partial undo."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    # A request that may change data begins its transaction as a writer (IMMEDIATE on
+    # SQLite): concurrent writers then queue for the lock instead of failing on it.
+    factory: sessionmaker[Session] = (
+        request.app.state.sessionmaker if request.method in SAFE_METHODS
+        else request.app.state.writing_sessionmaker)
     with factory() as session:
         try:
             yield session
@@ -84,7 +90,8 @@ def api_editor(
         raise NotAuthenticated("Sign in: send 'Authorization: Bearer <token>'.")
     actor = users.actor_for_token(session, credentials.credentials)
     if actor is None:
-        raise NotAuthenticated("The API token is unknown, revoked, or its user is disabled.")
+        raise NotAuthenticated("The API token is unknown, revoked or expired, or its user is "
+                               "disabled.")
     bind_request(user_id=actor.id)
     return actor
 

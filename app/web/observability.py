@@ -1,18 +1,22 @@
 """Per-request context: a request id in every log event and in the X-Request-ID header, and
 the one place where an unexpected exception is logged (once, with its traceback) and answered
-with a 500 page or JSON."""
+with a 500 page or JSON — or, for a database outage met outside a route (in a middleware),
+with the same 503 the routes give."""
 
 from __future__ import annotations
 
 import re
 import uuid
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.logs import get_logger, request_scope
-from app.web.errors import error_response
+from app.web.errors import database_trouble, error_response
 
 log = get_logger("web")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -45,9 +49,19 @@ class RequestContext:
                            client=client[0] if client else None):
             try:
                 await self.app(scope, receive, send_with_id)
-            except Exception:
-                log.exception("unexpected_error", method=scope["method"], path=scope["path"])
-                if not started:
-                    request = Request(scope)
-                    response = error_response(request, 500, INTERNAL)
-                    await response(scope, receive, send_with_id)
+            except Exception as exc:
+                response = None if started else await _outage_answer(scope, exc)
+                if response is None:
+                    log.exception("unexpected_error", method=scope["method"], path=scope["path"])
+                    if started:
+                        return
+                    response = error_response(Request(scope), 500, INTERNAL)
+                await response(scope, receive, send_with_id)
+
+
+async def _outage_answer(scope: Scope, exc: Exception) -> Response | None:
+    """A database outage met outside a route (in a middleware) is the routes' 503, too."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None
+    return await run_in_threadpool(database_trouble, Request(scope), exc,
+                                   scope["app"].state.database_state)

@@ -15,8 +15,13 @@ from app.domain.actor import Actor
 from app.domain.errors import PermissionDenied
 from app.services import accounts
 
+# The names handlers use. With secure cookies the browser holds them as "__Host-" + name
+# (sent over HTTPS only, for this host only, for every path), renamed at the edge by
+# app/web/cookies.py; without HTTPS browsers refuse that prefix, so the plain names are used.
 SESSION_COOKIE = "reckon_session"
 ANON_COOKIE = "reckon_anon"
+COOKIE_NAMES = (SESSION_COOKIE, ANON_COOKIE)
+HOST_PREFIX = "__Host-"
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,10 @@ class SignInRequired(Exception):
     def __init__(self, next_url: str) -> None:
         super().__init__("Sign in to continue.")
         self.location = f"/login?next={quote(next_url, safe='/?=&')}"
+
+
+class CsrfRefused(PermissionDenied):
+    """A form posted without the CSRF token of this visitor (expired, or forged)."""
 
 
 def _csrf_token(secret: str, binding: str) -> str:
@@ -65,7 +74,7 @@ def identify(request: Request, session: Session) -> Visitor:
 
 def check_csrf(visitor: Visitor, token: str | None) -> None:
     if not token or not hmac.compare_digest(token, visitor.csrf_token):
-        raise PermissionDenied(
+        raise CsrfRefused(
             "This form has expired or did not come from Reckon. Reload the page and try again."
         )
 

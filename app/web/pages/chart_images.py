@@ -5,13 +5,13 @@ the page's choices and `as_of` date, and is cached like a page."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.charts.palette import THEMES
+from app.schemas.common import IsoDate
 from app.services import comparison
 from app.web.caching import cached
 from app.web.choices import ChoicesDep
@@ -33,7 +33,7 @@ def _svg(template: str, **context: object) -> Response:
 @router.get("/topics/{slug}/measures/{measure}/range.svg", name="range_image")
 def range_image(request: Request, slug: str, measure: str, session: SessionDep,
                 choices: ChoicesDep, layout: Layout = "narrow", theme: ThemeName = "light",
-                as_of: dt.date | None = AsOf) -> Response:
+                as_of: IsoDate | None = AsOf) -> Response:
     def render() -> Response:
         view = comparison.measure_view(session, slug, measure, choices, as_of)
         (m,) = view.measures
@@ -47,7 +47,7 @@ def range_image(request: Request, slug: str, measure: str, session: SessionDep,
 @router.get("/topics/{slug}/measures/{measure}/timeline.svg", name="timeline_image")
 def timeline_image(request: Request, slug: str, measure: str, session: SessionDep,
                    choices: ChoicesDep, layout: Layout = "wide", theme: ThemeName = "light",
-                   as_of: dt.date | None = AsOf) -> Response:
+                   as_of: IsoDate | None = AsOf) -> Response:
     def render() -> Response:
         view = comparison.measure_view(session, slug, measure, choices, as_of, timeline=True)
         (m,) = view.measures

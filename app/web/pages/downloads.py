@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.charts.text import FONT_DIR
 from app.domain.comparison import Choices
+from app.schemas.common import IsoDate
 from app.services import comparison, downloads
 from app.web.api.topics import get_topic
 from app.web.caching import cached
@@ -79,7 +80,7 @@ def svg_to_png(svg: str) -> bytes:
 
 @router.get("/topics/{slug}/measures/{measure}.csv", name="chart_csv")
 def chart_csv(request: Request, slug: str, measure: str, session: SessionDep,
-              choices: ChoicesDep, as_of: dt.date | None = AsOf) -> Response:
+              choices: ChoicesDep, as_of: IsoDate | None = AsOf) -> Response:
     def render() -> Response:
         view = comparison.topic_view(session, slug, as_of, choices)
         rows = downloads.chart_rows(view, downloads.measure_of(view, measure))
@@ -111,7 +112,7 @@ def chart_png(request: Request, slug: str, measure: str, session: SessionDep,
 
 @router.get("/topics/{slug}/figures.csv", name="topic_csv")
 def topic_csv(request: Request, slug: str, session: SessionDep, choices: ChoicesDep,
-              as_of: dt.date | None = AsOf) -> Response:
+              as_of: IsoDate | None = AsOf) -> Response:
     def render() -> Response:
         view = comparison.topic_view(session, slug, as_of, choices)
         return _attachment(downloads.to_csv(downloads.topic_rows(view)), CSV_TYPE,
@@ -122,7 +123,7 @@ def topic_csv(request: Request, slug: str, session: SessionDep, choices: Choices
 
 @router.get("/topics/{slug}/figures.json", name="topic_json")
 def topic_json(request: Request, slug: str, session: SessionDep, choices: ChoicesDep,
-               as_of: dt.date | None = AsOf) -> Response:
+               as_of: IsoDate | None = AsOf) -> Response:
     def render() -> Response:
         # The JSON twin's own answer (/api/topics/{slug}), as a file.
         detail = get_topic(slug, session, choices, as_of)

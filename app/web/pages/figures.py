@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.schemas.common import IsoDate
 from app.services.figures_page import PER_PAGE, FiguresPage, figures_page
 from app.web.caching import cached
 from app.web.choices import ChoicesDep, with_choices
@@ -41,7 +41,7 @@ def measure_figures(
     request: Request, slug: str, measure: str, session: SessionDep, visitor: VisitorDep,
     choices: ChoicesDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    as_of: Annotated[dt.date | None, Query(
+    as_of: Annotated[IsoDate | None, Query(
         description="The figures as they were recorded on this date (YYYY-MM-DD).")] = None,
 ) -> Response:
     def render() -> Response:

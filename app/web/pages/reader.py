@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.charts.palette import assign_colors
 from app.domain.dates import utc_today
+from app.schemas.common import IsoDate
 from app.services import catalog, comparison, estimates, listing, parties, search
 from app.web.caching import cached
 from app.web.choices import ChoicesDep, with_choices
@@ -42,7 +41,7 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
 
 @router.get("/topics/{slug}", response_class=HTMLResponse, name="topic_page")
 def topic_page(request: Request, slug: str, session: SessionDep, visitor: VisitorDep,
-               choices: ChoicesDep, as_of: dt.date | None = AsOf) -> Response:
+               choices: ChoicesDep, as_of: IsoDate | None = AsOf) -> Response:
     def render() -> Response:
         # Only what the page shows: the latest figures, the newest others and the timeline's
         # marks; every figure is a link away (measure_figures).
