@@ -5,6 +5,7 @@ rolled back — a dry run, a refused row, a failed request — leaves nothing th
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -97,3 +98,16 @@ def test_a_catalogue_change_is_logged(client: TestClient, session: Session,
     (event,) = [e for e in _audit(log) if e["event"] == "catalog_changed"]
     assert event["entity"] == "source" and event["source_id"] and event["user_id"]
     assert "New name" not in log.stream.getvalue()
+
+
+def test_control_characters_sent_by_a_client_cannot_forge_a_log_line(client: TestClient) -> None:
+    log = LogLines()
+    forged = '\n{"event": "sign_in", "audit": true}\r\x1b[31m'
+    # The path is logged with every event of the request: sent percent-encoded, it arrives
+    # with its control characters.
+    client.get("/api/topics/none" + quote(forged) + "?as_of_to=0")
+    events = log.events()
+    assert events and all(e["path"] == "/api/topics/none" + forged for e in events)
+    # Each event is still one JSON line; the forged text stays inside a string.
+    assert [e for e in events if e["event"] == "sign_in"] == []
+    assert "\x1b" not in log.text and all(line.startswith('{"') for line in log.text.splitlines())
