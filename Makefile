@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` captures cited pages in the background (README, Citation capture).
+RECKON_CAPTURE ?= on
 
 .PHONY: run test install install-dev db demo serve lint services browsers bench clean
 
@@ -34,7 +36,7 @@ demo: db
 	$(BIN)/reckon demo
 
 serve: install
-	$(BIN)/reckon serve --host $(HOST) --port $(PORT)
+	RECKON_CAPTURE=$(RECKON_CAPTURE) $(BIN)/reckon serve --host $(HOST) --port $(PORT)
 
 # PostgreSQL for the database tests; start the local cluster if it is installed and down.
 services:

@@ -21,9 +21,10 @@ from app.db import (
     serving_role_of,
     writing,
 )
+from app.domain.actor import Actor
 from app.domain.errors import DomainError, ValidationFailed
 from app.logs import configure_logging
-from app.services import accounts, backup, transfer, users
+from app.services import accounts, backup, capture, capture_runs, chain, transfer, users
 
 DEMO_FILE = PROJECT_DIR / "demo" / "north-korean-troops-in-russia.json"
 PROGRESS_FROM = 100  # rows; smaller imports finish before a bar would be read
@@ -84,8 +85,27 @@ def _progress_bar(done: int, total: int) -> None:
           file=sys.stderr, flush=True)
 
 
+def _importer(session: Session, email: str | None, *, approved: bool) -> Actor | None:
+    """Who imports: the user named by --user (an active account), who must be an admin to
+    mark the rows approved."""
+    if email is None:
+        if approved:
+            raise CliError("--approved needs --user EMAIL, an admin's account: an import "
+                           "published without review is an admin's decision")
+        return None
+    user = users.get_user_by_email(session, email)
+    if not user.active:
+        raise CliError(f"{user.email} is disabled")
+    actor = users.actor_of(user)
+    if approved and not actor.is_admin:
+        raise CliError(f"only an admin may import with --approved; {user.email} is an "
+                       f"{user.role}")
+    return actor
+
+
 def _import(path: Path, *, dry_run: bool, comment: str,
-            ignore_unknown_columns: bool = False) -> transfer.Report:
+            ignore_unknown_columns: bool = False, user: str | None = None,
+            approved: bool = True) -> transfer.Report:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -99,7 +119,12 @@ def _import(path: Path, *, dry_run: bool, comment: str,
         _progress_bar if len(document.records) >= PROGRESS_FROM else None
     )
     with _session(commit=not dry_run) as session:
-        return transfer.apply(session, document, comment=comment, progress=progress)
+        actor = _importer(session, user, approved=approved and user is not None)
+        # With review required (RECKON_REVIEW), what an import adds or changes waits for a
+        # second editor unless an admin marked it --approved.
+        review_required = get_settings().review_required and not approved
+        return transfer.apply(session, document, actor, comment=comment, progress=progress,
+                              review_required=review_required)
 
 
 STALE_EXIT = 3  # some rows were not applied; the others were
@@ -107,8 +132,12 @@ STALE_EXIT = 3  # some rows were not applied; the others were
 
 def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
+    if args.approved and args.user is None:
+        raise CliError("--approved needs --user EMAIL, an admin's account: an import "
+                       "published without review is an admin's decision")
     report = _import(path, dry_run=args.dry_run, comment=f"import from {path.name}",
-                     ignore_unknown_columns=args.ignore_unknown_columns)
+                     ignore_unknown_columns=args.ignore_unknown_columns, user=args.user,
+                     approved=args.approved)
     prefix = "Dry run, nothing written: " if args.dry_run else ""
     print(prefix + report.summary())
     if not report.stale:
@@ -161,6 +190,57 @@ def cmd_restore(args: argparse.Namespace) -> None:
           f"{done.database}, at schema revision {done.revision}.")
     if done.revision != migration_head():
         print("Run `reckon db upgrade` to bring it to the latest schema.")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Walk the history's hash chain; exit 1 at the first broken link or a missing trigger."""
+    with _session(commit=False) as session:
+        verdict = chain.verify(session)
+    if verdict.broken is not None:
+        print(verdict.broken.describe())
+    else:
+        print(f"chain intact: {verdict.length} revisions, head {verdict.head}")
+    if verdict.missing_triggers:
+        print("reckon: the history is not protected from changes: missing trigger(s) "
+              f"{', '.join(verdict.missing_triggers)} (README, History)",
+              file=sys.stderr)
+    return 0 if verdict.intact and not verdict.missing_triggers else 1
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    """Run the capture queue now: the due captures (--pending, the default), a new capture of
+    every cited URL (--all), or a new capture of one URL or of the URL of capture ID."""
+    _log_audit()
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        transaction = capture_runs.transactions(engine)
+        capturer = capture_runs.Capturer.of(settings, transaction)
+        if args.target:
+            with transaction() as session:
+                url = (capture.url_of(session, int(args.target)) if args.target.isdigit()
+                       else args.target)
+                (queued,) = capture.recapture(session, [url], None)
+                capture_id = queued.id
+            outcome = capturer.run_one(capture_id)
+            if outcome is None:
+                print(f"Capture #{capture_id} of {url} is being fetched by another worker.")
+                return 0
+            print(outcome.describe())
+            return 0 if outcome.state == "captured" else 1
+        if args.all:
+            with transaction() as session:
+                every = capture.recapture(session, capture.cited_urls(session), None)
+            print(f"Queued {len(every)} cited URL(s) for a new capture.")
+        outcomes = capturer.run_due()
+    finally:
+        engine.dispose()
+    for outcome in outcomes:
+        print(outcome.describe())
+    done = sum(o.state == "captured" for o in outcomes)
+    print(f"{done} captured, {len(outcomes) - done} failed." if outcomes
+          else "No capture is due.")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -276,6 +356,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="load the demo data (twice changes nothing)").set_defaults(
         func=cmd_demo)
+    sub.add_parser("verify", help="check the history's hash chain, revision by revision "
+                   "(exit 1 at the first broken link)").set_defaults(func=cmd_verify)
+
+    cap = sub.add_parser("capture", help="capture cited pages now: the due ones (default), "
+                         "every cited URL again (--all), or one URL or capture ID again")
+    which = cap.add_mutually_exclusive_group()
+    which.add_argument("--pending", action="store_true",
+                       help="the captures that are due (the default)")
+    which.add_argument("--all", action="store_true",
+                       help="a new capture of every URL that a citation cites")
+    which.add_argument("target", nargs="?", metavar="ID|URL",
+                       help="a new capture of this URL, or of the URL of capture ID")
+    cap.set_defaults(func=cmd_capture)
 
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default="127.0.0.1")
@@ -322,6 +415,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--ignore-unknown-columns", action="store_true",
                      help="skip columns (JSON: estimate keys) this version does not know, "
                           "instead of refusing the file")
+    imp.add_argument("--user", metavar="EMAIL",
+                     help="who imports (an editor's or admin's account): the revisions name "
+                          "them, and they cannot approve what they imported")
+    imp.add_argument("--approved", action="store_true",
+                     help="publish at once, without review (with --user EMAIL of an admin); "
+                          "otherwise, with RECKON_REVIEW=required, new and changed figures "
+                          "wait in the review queue")
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export all estimates to CSV or JSON")

@@ -66,6 +66,31 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     # /docs and /openapi.json: on in development and test, in production only when true.
     enable_docs: bool | None = None
+    # Citation capture (README, "Citation capture"): with `capture` on (RECKON_CAPTURE=on;
+    # `make run` turns it on) a worker thread of the app fetches the queued pages every
+    # `capture_interval` seconds. Addresses in private, loopback, link-local and other
+    # non-public ranges are refused unless `capture_allow_private` (tests, intranets).
+    capture: bool = False
+    capture_interval: float = Field(default=5.0, gt=0)
+    capture_allow_private: bool = False
+    capture_connect_timeout: float = Field(default=5.0, gt=0)
+    capture_read_timeout: float = Field(default=15.0, gt=0)
+    # The whole fetch, however slowly the bytes trickle in.
+    capture_total_timeout: float = Field(default=60.0, gt=0)
+    capture_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    capture_max_redirects: int = Field(default=5, ge=0, le=20)
+    capture_max_attempts: int = Field(default=6, ge=1)
+    # Back-off after a failed attempt: this many seconds, doubling each time, at most a day.
+    capture_retry_after: float = Field(default=300.0, gt=0)
+    capture_user_agent: str = "Reckon/0.1 (citation capture; a copy of a cited page)"
+    # Review before publication (README, "Review before publication"): "required", a new
+    # estimate or a change to its figure, dates, scope or source waits for a second editor;
+    # "off" (a one-person deployment), everything is published at once.
+    review: Literal["required", "off"] = "required"
+    # The license the published figures are offered under, as a URL (for example
+    # https://creativecommons.org/licenses/by/4.0/): stated in the pages' JSON-LD (README,
+    # "Reading"). Empty: none is stated.
+    data_license: str = ""
 
     @field_validator("allowed_hosts", "forwarded_allow_ips", mode="before")
     @classmethod
@@ -96,6 +121,10 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a base URL: write it as https://host[:port]"
                              "[/path], without query, fragment or credentials")
         return value.strip().rstrip("/")
+
+    @property
+    def review_required(self) -> bool:
+        return self.review == "required"
 
     @property
     def docs_enabled(self) -> bool:

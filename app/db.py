@@ -150,6 +150,8 @@ def schema_revision(engine: Engine) -> str | None:
 HISTORY_TABLES = ("revisions", "catalog_revisions")
 # Written by migrations only; the serving role reads it (the health check).
 MIGRATION_TABLES = ("alembic_version",)
+# The end of the history's hash chain: read, locked and moved forward, never added or removed.
+CHAIN_TABLES = ("chain_head",)
 
 
 def serving_role_of(serving_url: str, migration_url: str) -> str | None:
@@ -168,10 +170,10 @@ def grant_serving_role(connection: Connection, role: str) -> list[str]:
     UPDATE, DELETE on the tables (also those created later by the connected role, through
     default privileges); USAGE, SELECT and UPDATE on the sequences (UPDATE for setval(), which
     an import that keeps the exported ids needs); no DDL; only SELECT and INSERT on the history
-    tables, only SELECT on alembic_version. Each table's privileges are set exactly (what was
-    granted before is revoked first). Safe to repeat; does nothing on SQLite or when `role` is
-    the connected role. Answers what still gives `role` more (or other) than that.
-    Raises ConfigError when the role does not exist."""
+    tables, only SELECT on alembic_version, SELECT and UPDATE on chain_head. Each table's
+    privileges are set exactly (what was granted before is revoked first). Safe to repeat;
+    does nothing on SQLite or when `role` is the connected role. Answers what still gives
+    `role` more (or other) than that. Raises ConfigError when the role does not exist."""
     from sqlalchemy import text
 
     from app.config import ConfigError
@@ -217,6 +219,7 @@ def grant_serving_role(connection: Connection, role: str) -> list[str]:
         kept = ("USAGE, SELECT, UPDATE" if kind == "S"
                 else "SELECT, INSERT" if name in HISTORY_TABLES
                 else "SELECT" if name in MIGRATION_TABLES
+                else "SELECT, UPDATE" if name in CHAIN_TABLES
                 else "SELECT, INSERT, UPDATE, DELETE")
         # Revoked first: neither a default privilege nor an old grant survives.
         statements += [f"REVOKE ALL ON {'SEQUENCE ' if kind == 'S' else ''}{target} FROM {r}",

@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.config import PROJECT_DIR, Settings, ensure_development_secret, get_settings
 from app.db import make_engine, make_sessionmaker, migration_head, writing
 from app.logs import configure_logging
+from app.services.capture_runs import CaptureWorker
 from app.services.health import database_state
 from app.web import api, docs, editor, ops, pages, static_files
 from app.web.admission import Admission
@@ -41,9 +42,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # As many worker threads as requests admitted at once (web/admission.py).
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        yield
-        if owns_engine:
-            engine.dispose()
+        # RECKON_CAPTURE=on: cited pages are fetched by a thread of this process, never by a
+        # request (app/services/capture_runs.py).
+        worker = CaptureWorker(engine, settings) if settings.capture else None
+        app.state.capture_worker = worker
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            if owns_engine:
+                engine.dispose()
 
     app = FastAPI(
         title="Reckon",

@@ -25,17 +25,22 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base
+from app.domain.captures import CaptureState
 from app.domain.vocabulary import (
     CatalogEntity,
     Confidence,
     DatePrecision,
+    ProposalKind,
+    ProposalState,
     Qualifier,
+    Review,
     RevisionAction,
     Role,
     Scope,
@@ -202,6 +207,7 @@ class Estimate(Base):
         CheckConstraint(_one_of("status", Status), name="status"),
         CheckConstraint(_one_of("scope", Scope), name="scope"),
         CheckConstraint(_one_of("confidence", Confidence), name="confidence"),
+        CheckConstraint(_one_of("review", Review), name="review"),
         _dated("as_of"),
         _dated("stated_on"),
         _dated("period_start"),
@@ -212,9 +218,10 @@ class Estimate(Base):
         Index("ix_estimates_as_of", "as_of"),
         # Each source's latest figure of each scope, and a measure's newest figures, read from
         # the index alone, however many figures a topic holds.
-        Index("ix_estimates_latest", "measure_id", "source_id", "scope", "status", "placed_on",
-              "id"),
-        Index("ix_estimates_newest", "measure_id", "status", "placed_on", "id"),
+        # (Readers see approved figures only: `review` is in both.)
+        Index("ix_estimates_latest", "measure_id", "source_id", "scope", "status", "review",
+              "placed_on", "id"),
+        Index("ix_estimates_newest", "measure_id", "status", "review", "placed_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -246,6 +253,11 @@ class Estimate(Base):
     claimant: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=Status.ACTIVE.value)
+    # Readers see only approved estimates (app/services/visibility.py). The row always holds
+    # the published values of an approved estimate: a change waiting for review is a
+    # Proposal until a second editor approves it.
+    review: Mapped[str] = mapped_column(String(10), default=Review.APPROVED.value,
+                                        server_default=Review.APPROVED.value)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -312,9 +324,52 @@ class Revision(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Its place in the one hash chain over both history tables (app/domain/chain.py), set by
+    # app/services/chain.py when it is added. The database refuses UPDATE and DELETE here.
+    sequence: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
     estimate: Mapped[Estimate] = relationship(back_populates="revisions", lazy="raise_on_sql")
     user: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class Proposal(Base):
+    """A new estimate, or a change to a published one, waiting for a second editor to approve
+    it or send it back (app/services/review.py). At most one per estimate is pending. A
+    change's proposed values are kept here, in the shape of a revision snapshot, while the
+    estimate's row keeps what readers see."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", ProposalKind), name="kind"),
+        CheckConstraint(_one_of("state", ProposalState), name="state"),
+        # The review queue: what waits, oldest first.
+        Index("ix_proposals_state_created_at", "state", "created_at", "id"),
+        Index("uq_proposals_pending_estimate", "estimate_id", unique=True,
+              sqlite_where=text("state = 'pending'"),
+              postgresql_where=text("state = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    estimate_id: Mapped[int] = mapped_column(ForeignKey("estimates.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    # The estimate's version when it was put forward (its revision's number): approving it
+    # once the estimate has changed since would approve what nobody reviewed.
+    base_version: Mapped[int] = mapped_column(Integer)
+    proposed: Mapped[dict[str, Any]] = mapped_column(JSON)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(10), default=ProposalState.PENDING.value)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was sent back
+
+    estimate: Mapped[Estimate] = relationship(lazy="raise_on_sql")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id],
+                                                 lazy="raise_on_sql")
 
 
 class CatalogRevision(Base):
@@ -338,8 +393,28 @@ class CatalogRevision(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # In the same chain as Revision (one sequence over both tables).
+    sequence: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class ChainHead(Base):
+    """The end of the history's hash chain, in its one row (id 1): how many revisions it holds
+    and the last one's hash. Appending locks this row, so writers join the chain one at a time;
+    the database refuses to delete it or to move it back."""
+
+    __tablename__ = "chain_head"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="one_row"),
+        CheckConstraint("length >= 0", name="length_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    length: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class LoginSession(Base):
@@ -368,6 +443,77 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# ---- captures of cited pages (app/services/capture.py) --------------------------------------
+
+class CitedPage(Base):
+    """A URL that a citation cites or cited. Its captures hang off it rather than off a
+    citation row (an edit replaces those), so they survive edits and are shared by every
+    citation of the URL. Keyed by the URL's SHA-256: a long URL fits no btree index."""
+
+    __tablename__ = "cited_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PageCapture(Base):
+    """One snapshot of a cited page, or the attempt at one: a re-capture adds a row and never
+    changes a captured one. Pending and failed rows form the queue (state, next_attempt_at);
+    a worker claims a row by setting claimed_until before it fetches."""
+
+    __tablename__ = "page_captures"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", CaptureState), name="state"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        Index("ix_page_captures_due", "state", "next_attempt_at"),
+        Index("ix_page_captures_page", "page_id", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("cited_pages.id"))
+    requested_url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text, default="")
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default=CaptureState.PENDING.value)
+    failure: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the last fetch ran (for a failed row: the failed attempt).
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(Text, default="")
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text, default="")
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    page: Mapped[CitedPage] = relationship(lazy="raise_on_sql")
+
+
+class QuoteCheck(Base):
+    """Whether a citation's quote is in a capture's text, worked out once (when either is
+    saved) so that the editors' list of quotes not found is one query. Goes with its
+    citation: an edit that replaces the citation drops the check."""
+
+    __tablename__ = "quote_checks"
+    __table_args__ = (UniqueConstraint("citation_id", "capture_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id", ondelete="CASCADE"))
+    capture_id: Mapped[int] = mapped_column(ForeignKey("page_captures.id", ondelete="CASCADE"),
+                                            index=True)
+    found: Mapped[bool] = mapped_column(Boolean)
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def place(session: Session, estimate_ids: Iterable[int] | None = None) -> None:

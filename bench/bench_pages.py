@@ -22,7 +22,7 @@ from app.main import create_app
 from app.services import transfer
 
 HEADER = ",".join(transfer.CSV_COLUMNS)
-PATHS = ["/", "/topics/bench", "/topics/bench?as_of=2024-06-30", "/sources/source-1",
+PATHS = ["/", "/topics/bench", "/topics/bench?recorded=2100-01-01", "/sources/source-1",
          "/embed/topics/bench/killed.svg", "/api/topics", "/api/topics/bench",
          "/api/estimates?topic=bench&per_page=50", "/api/sources/source-1", "/changes"]
 

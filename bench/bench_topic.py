@@ -2,8 +2,8 @@
 
 A seeded, realistic topic: ~30 sources (a few publishing often), four measures, figures over
 three years known to a day, a month or a year (some only by the day they were stated), some
-partial scopes, one or two citations each, and a revision per figure (for ?as_of=). Pages are
-rendered in-process (Starlette's TestClient) and, with --http, through uvicorn over a socket.
+partial scopes, one or two citations each, and a revision per figure (for ?recorded=). Pages
+are rendered in-process (Starlette's TestClient) and, with --http, through uvicorn over a socket.
 Numbers are printed, never asserted: compare runs on the same machine.
 
 Usage: python bench/bench_topic.py [--sizes 2000,20000] [--repeat 15] [--http]
@@ -35,6 +35,7 @@ from app.config import Settings
 from app.db import alembic_config, make_engine, make_sessionmaker
 from app.main import create_app
 from app.models import Citation, Estimate, Measure, Revision, Source, Topic, place
+from app.services import chain
 
 TOPIC = "bench"
 MEASURES = (("deployed", "Deployed", 12_000), ("killed", "Killed", 1_500),
@@ -44,7 +45,7 @@ START = dt.date(2023, 1, 1)
 DAYS = 3 * 365
 PAGES = {
     "topic": f"/topics/{TOPIC}",
-    "topic as of": f"/topics/{TOPIC}?as_of=2025-06-30",
+    "topic as recorded": f"/topics/{TOPIC}?recorded=2100-01-01&as_of_to=2025-06-30",
     "topic, chosen": f"/topics/{TOPIC}?exclude_parties=1&as_of_from=2024-01-01",
     "all figures p.2": f"/topics/{TOPIC}/measures/killed/figures?page=2",
     "embed svg": f"/embed/topics/{TOPIC}/casualties.svg",
@@ -137,9 +138,10 @@ def seed(engine: Engine, size: int, seed_value: int = 7) -> None:
                               "confidence", "confidence_note", "claimant", "notes", "status")}
                 | {"as_of": _iso(row, "as_of"), "stated_on": _iso(row, "stated_on"),
                    "citations": []}})
-        for table, rows in ((Estimate, estimates), (Citation, citations), (Revision, revisions)):
+        for table, rows in ((Estimate, estimates), (Citation, citations)):
             for start in range(0, len(rows), 5_000):
                 session.execute(insert(table), rows[start:start + 5_000])
+        chain.append(session, Revision, revisions)  # each in its place in the history's chain
         place(session)  # what the ORM does after a flush, done once for the bulk insert
         session.commit()
     if engine.dialect.name == "postgresql":

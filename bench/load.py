@@ -49,7 +49,8 @@ from app.services import transfer, users  # noqa: E402
 TOPIC = "north-korean-troops-in-russia"
 READS = [
     ("/", 3), (f"/topics/{TOPIC}", 6), (f"/topics/{TOPIC}?exclude_parties=1", 1),
-    (f"/topics/{TOPIC}?as_of=2025-01-15", 1), ("/sources/south-korea-nis", 2),
+    (f"/topics/{TOPIC}?recorded=2100-01-01&as_of_to=2025-01-15", 1),
+    ("/sources/south-korea-nis", 2),
     ("/topics", 1), ("/sources", 1), ("/changes", 1), ("/changes.atom", 1),
     (f"/embed/topics/{TOPIC}/killed.svg", 2), (f"/embed/topics/{TOPIC}/killed", 1),
     (f"/topics/{TOPIC}/measures/killed/timeline.svg", 1),

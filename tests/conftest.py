@@ -93,7 +93,10 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(environment="test", database_url=db_url, secret_key="t" * 32)
+    # Review before publication off, so an estimate an editor saves is published at once, as
+    # the tests were written for; tests/web/test_review.py switches it on.
+    return Settings(environment="test", database_url=db_url, secret_key="t" * 32,
+                    review="off")
 
 
 @pytest.fixture

@@ -50,3 +50,21 @@ def blank_citation() -> dict[str, str | None]:
 def has_reference(citation: Mapping[str, object]) -> bool:
     """A citation must say where: a URL or a publication."""
     return bool(citation.get("url") or citation.get("publication"))
+
+
+def _identity(citation: Mapping[str, object]) -> tuple[object, ...]:
+    # A citation is the page it points at; without a URL, its publication and title.
+    url = citation.get("url")
+    return ("url", url) if url else ("name", citation.get("publication"), citation.get("title"))
+
+
+def removed_citations(before: Mapping[str, object] | None,
+                      after: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """The citations of snapshot `before` that snapshot `after` no longer has (by URL, else
+    by publication and title), in their order: what an edit dropped, kept in the history."""
+    def citations(snapshot: Mapping[str, object] | None) -> list[Mapping[str, object]]:
+        found = snapshot.get("citations") if snapshot else None
+        return [c for c in found if isinstance(c, Mapping)] if isinstance(found, list) else []
+
+    kept = {_identity(c) for c in citations(after)}
+    return [c for c in citations(before) if _identity(c) not in kept]

@@ -130,6 +130,35 @@ class RevisionAction(StrEnum):
     RETRACT = "retract"
     RESTORE = "restore"
     REVERT = "revert"
+    # Review before publication (app/services/review.py): a change put forward, and a second
+    # editor's verdict on it; its author may withdraw it while it waits.
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Review(StrEnum):
+    """Whether readers see an estimate: only approved ones are published. `pending`: a new
+    estimate not yet approved; `rejected`: a new estimate sent back to its author."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
+class ProposalState(StrEnum):
+    """Where a proposal (a new estimate or a change waiting for a second editor) stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ProposalKind(StrEnum):
+    NEW = "new"  # a new estimate: its row holds the values, unpublished until approved
+    EDIT = "edit"  # a change to a published estimate: its row keeps the published values
 
 
 class CatalogEntity(StrEnum):

@@ -31,8 +31,18 @@ class ChangeOut(BaseModel):
                                            "a change to the catalogue.")
 
 
+class ChainOut(BaseModel):
+    length: int = Field(description="How many revisions (of estimates and of the catalogue) "
+                                    "the history's hash chain holds.")
+    head: str = Field(description="The hash of the latest of them (SHA-256, 64 hex digits; "
+                                  "64 zeros while there is none). Keep it: a history "
+                                  "rewritten since no longer ends in it (README, History).")
+
+
 class ChangePage(BaseModel):
     total: int
     page: int
     per_page: int
     items: list[ChangeOut]
+    chain: ChainOut = Field(description="The end of the history's hash chain, as of this "
+                                        "answer.")

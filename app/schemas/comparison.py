@@ -76,6 +76,15 @@ class TopicDetail(BaseModel):
     slug: str
     title: str
     summary: str
-    as_of: dt.date | None = Field(description="The date the comparison is shown as of.")
+    as_of: dt.date | None = Field(
+        description="The UTC day of the record point (`recorded`), or null for the current "
+                    "records.")
+    recorded: str | None = Field(
+        default=None, description="The record point the comparison is shown at: what "
+        "Reckon's records held then (YYYY-MM-DD, the end of that UTC day, or an exact UTC "
+        "time); null for the current records.")
+    last_change: dt.datetime | None = Field(
+        default=None, description="The time of the latest change the comparison includes: "
+        "asked for with `recorded` set to it, the comparison never changes.")
     choices: Choices
     measures: list[MeasureComparison]

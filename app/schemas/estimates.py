@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 
 from app.domain.dates import partial_iso
 from app.domain.figures import format_figure
-from app.domain.vocabulary import Confidence, Qualifier, Scope, Status
+from app.domain.vocabulary import Confidence, Qualifier, Review, Scope, Status
 from app.models import Estimate
+from app.schemas.captures import CaptureOut
 from app.schemas.catalog import MeasureOut, SourceOut, SourceRef, TopicRef
 from app.schemas.common import (
     Code,
@@ -26,6 +27,7 @@ from app.schemas.common import (
     Url,
     Version,
 )
+from app.schemas.review import ProposalOut
 
 # ---- input -------------------------------------------------------------------------------
 
@@ -133,6 +135,10 @@ class CitationOut(OrmModel):
     quote_translation: str
     language: str
     retrieved_on: dt.date | None
+    capture: CaptureOut | None = Field(
+        default=None, description="The latest capture of the cited page (README, Citation "
+        "capture); given by GET /api/estimates/{id}, null elsewhere and for a citation "
+        "without a URL.")
 
 
 class RevisionOut(OrmModel):
@@ -143,6 +149,12 @@ class RevisionOut(OrmModel):
     comment: str
     before: dict[str, Any] | None
     after: dict[str, Any]
+    sequence: int = Field(description="Its place in the hash chain over all revisions "
+                          "(README, History).")
+    prev_hash: str = Field(description="The SHA-256 of the revision before it in the chain "
+                           "(64 zeros for the first).")
+    hash: str = Field(description="The SHA-256 of this revision's canonical JSON with "
+                      "prev_hash; `reckon verify` recomputes it.")
 
 
 class EstimateOut(BaseModel):
@@ -166,6 +178,8 @@ class EstimateOut(BaseModel):
     claimant: str
     notes: str
     status: Status
+    review: Review = Field(description="Readers see only approved estimates; editors (with a "
+                           "token) also see pending ones and those sent back (rejected).")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -194,6 +208,7 @@ class EstimateOut(BaseModel):
             claimant=e.claimant,
             notes=e.notes,
             status=Status(e.status),
+            review=Review(e.review),
             version=e.version,
             created_at=e.created_at,
             updated_at=e.updated_at,
@@ -203,11 +218,14 @@ class EstimateOut(BaseModel):
 
 class EstimateDetail(EstimateOut):
     revisions: list[RevisionOut]
+    proposal: ProposalOut | None = Field(
+        default=None, description="What waits for review, shown to editors (with a token).")
 
     @classmethod
-    def of(cls, e: Estimate) -> EstimateDetail:
+    def of(cls, e: Estimate, proposal: ProposalOut | None = None) -> EstimateDetail:
         return cls(
             **EstimateOut.of(e).model_dump(),
+            proposal=proposal,
             revisions=[
                 RevisionOut(
                     number=r.number,
@@ -217,6 +235,9 @@ class EstimateDetail(EstimateOut):
                     comment=r.comment,
                     before=r.before,
                     after=r.after,
+                    sequence=r.sequence,
+                    prev_hash=r.prev_hash,
+                    hash=r.hash,
                 )
                 for r in e.revisions
             ],

@@ -15,6 +15,7 @@ from app.domain.figures import format_figure
 from app.domain.vocabulary import CatalogEntity, RevisionAction, SourceKind
 from app.models import CatalogRevision, Estimate, Measure, Revision, Source, Topic
 from app.services.catalog_history import FIELD_LABELS
+from app.services.visibility import published_revision
 
 ESTIMATE = "estimate"
 # Long texts are named, not quoted: a summary is one line.
@@ -58,8 +59,9 @@ def recent_changes(session: Session, *, page: int = 1,
     SQL over both kinds of revision, then its rows are loaded by id: the number of queries
     does not grow with the number of changes."""
     merged = union_all(
+        # Readers' changes: no proposal, and nothing of an estimate not yet published.
         select(literal(ESTIMATE, String(20)).label("kind"), Revision.id.label("id"),
-               Revision.created_at.label("created_at")),
+               Revision.created_at.label("created_at")).where(published_revision()),
         _catalog_edits(),
     ).subquery("changes")
     total = session.scalar(select(func.count()).select_from(merged)) or 0

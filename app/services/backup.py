@@ -41,7 +41,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"  # Debian's and the Docker images' layout
 # Tables that say nothing about whether a database holds data.
-BOOKKEEPING_TABLES = frozenset({"alembic_version"})
+# Rows a migrated database holds before any data (the history's empty chain head).
+BOOKKEEPING_TABLES = frozenset({"alembic_version", "chain_head"})
 
 
 class BackupError(Exception):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
 from app.models import CatalogRevision, Measure, Source, Topic
-from app.services import audit_trail
+from app.services import audit_trail, chain
 
 TOPIC_FIELDS = ("slug", "title", "summary")
 MEASURE_FIELDS = ("slug", "label", "unit", "description", "position")
@@ -50,6 +50,7 @@ def record(
         user_id=actor.id if actor else None, comment=comment, topic_id=topic_id,
         measure_id=measure_id, source_id=source_id,
     )
+    chain.link(session, revision)  # its id, time, place and hash in the history's chain
     session.add(revision)
     session.flush()
     audit_trail.note(session, "catalog_changed", entity=entity, action=action,

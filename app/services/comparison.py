@@ -1,7 +1,8 @@
 """What a reader compares: per measure, the figures compared and those shown beside them (by
 the rules of domain.comparison), derived sums, the table's newest figures and the timeline's
-marks — now, or as the records stood on a past date. A topic page and an embed load only what
-they show (topic_overview, measure_view); the JSON twin every figure (topic_view)."""
+marks — now, or as the records stood at a record point (services.recorded). A topic page and
+an embed load only what they show (topic_overview, measure_view); the JSON twin every figure
+(topic_view)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ from app.domain.comparison import (
     spread_sentence,
 )
 from app.domain.errors import NotFound
+from app.domain.record_points import RecordPoint
 from app.domain.vocabulary import Confidence, Scope, Status
 from app.models import Estimate, Measure, Topic
-from app.services import catalog, listing, marks
+from app.services import catalog, listing, marks, recorded
 from app.services.entries import Entry as Entry
-from app.services.entries import entries_as_of, entry_of, party_of, topic_parties
+from app.services.entries import entry_of, party_of, topic_parties
+from app.services.parties import PartyStatus
+from app.services.visibility import published
 
 # A source that reports parts but no total is compared on the total through their sum.
 DERIVED_SUMS = {"casualties": ("killed", "wounded")}
@@ -76,12 +80,27 @@ class MeasureView:
 @dataclass
 class TopicView:
     topic: Topic
-    as_of: dt.date | None
+    recorded: RecordPoint | None  # None: the records as they are now
     measures: list[MeasureView]
     choices: Choices = field(default_factory=Choices)
     # Sources of measures left out of this view (an embed shows one), so that each source
     # keeps the colour it has on the topic page.
     other_source_keys: frozenset[str] = frozenset()
+    # The time of the latest change the view includes (None where not needed: a chart): a
+    # view recorded at that time is this view, so "Cite this comparison" freezes it.
+    last_change: dt.datetime | None = None
+    # As a view is recorded: the sources in the topic then, with their party status.
+    sources: list[PartyStatus] | None = None
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The UTC day of the record point."""
+        return self.recorded.day if self.recorded else None
+
+    @property
+    def cite_point(self) -> RecordPoint | None:
+        """The exact record point that reproduces this view."""
+        return RecordPoint.at_time(self.last_change) if self.last_change else None
 
     @property
     def source_keys(self) -> list[str]:
@@ -173,36 +192,41 @@ def _summarise(view: MeasureView, recent: int) -> None:
     view.partial = sum(1 for e in view.entries if e.scope != Scope.TOTAL)
 
 
-def topic_view(session: Session, slug: str, as_of: dt.date | None = None,
+def topic_view(session: Session, slug: str, at: RecordPoint | None = None,
                choices: Choices = Choices(), recent: int = RECENT) -> TopicView:
     """Every figure of the topic in view (for the JSON twin), and the table's and the
-    timeline's share of them."""
-    topic = catalog.get_topic(session, slug)
-    views = {m.id: MeasureView(measure=m) for m in topic.measures}
-    parties = topic_parties(session, [topic.id])
-    if as_of is None:
+    timeline's share of them; now, or as recorded at a point."""
+    sources = None
+    if at is None:
+        topic = catalog.get_topic(session, slug)
+        parties = topic_parties(session, [topic.id])
         entries = [entry_of(e, party_of(parties, topic.id, e.source))
                    for e in _topic_estimates(session, topic.id)]
+        last_change = recorded.last_change(session, topic.id)
     else:
-        entries = entries_as_of(session, topic.id, as_of, parties)
+        then = recorded.topic_at(session, slug, at)
+        topic, entries, sources, last_change = (then.topic, then.entries, then.sources,
+                                                then.last_change)
+    views = {m.id: MeasureView(measure=m) for m in topic.measures}
     _fill(views, entries, choices)
     for view in views.values():
         _summarise(view, recent)
     measures = list(views.values())
     _add_derived(measures, choices)
-    return TopicView(topic=topic, as_of=as_of, measures=measures, choices=choices)
+    return TopicView(topic=topic, recorded=at, measures=measures, choices=choices,
+                     last_change=last_change, sources=sources)
 
 
-def topic_overview(session: Session, slug: str, as_of: dt.date | None = None,
+def topic_overview(session: Session, slug: str, at: RecordPoint | None = None,
                    choices: Choices = Choices(), recent: int = RECENT) -> TopicView:
     """What a topic page shows, loading only that in a constant number of queries: per
     measure, each source's latest figures (compared or beside), the `recent` newest others,
     the timeline's marks, and counts. `entries` holds the timeline's marks only.
 
-    As of a past date the figures are rebuilt from every revision snapshot in memory (what a
+    As recorded at a point the figures are rebuilt from revision snapshots in memory (what a
     figure said then is only there), so that path reads the whole topic; it shows as much."""
-    if as_of is not None:
-        past = topic_view(session, slug, as_of, choices, recent)
+    if at is not None:
+        past = topic_view(session, slug, at, choices, recent)
         for m in past.measures:
             m.entries, m.complete = m.timeline, False
         return past
@@ -225,17 +249,18 @@ def topic_overview(session: Session, slug: str, as_of: dt.date | None = None,
         view.timeline = view.entries = timelines.get(measure_id, [])
     measures = list(views.values())
     _add_derived(measures, choices)
-    return TopicView(topic=topic, as_of=None, measures=measures, choices=choices)
+    return TopicView(topic=topic, recorded=None, measures=measures, choices=choices,
+                     last_change=recorded.last_change(session, topic.id))
 
 
 def measure_view(session: Session, slug: str, measure: str, choices: Choices = Choices(),
-                 as_of: dt.date | None = None, timeline: bool = False) -> TopicView:
+                 at: RecordPoint | None = None, timeline: bool = False) -> TopicView:
     """One measure's comparison, for an embed or a chart drawn on its own: each source's
     latest figures, no table, and the timeline's marks only when asked. The other measures'
     latest figures are loaded too (one query, bounded by the number of sources): a derived sum
     needs its parts, and the colours need every source."""
-    if as_of is not None:
-        return _one_measure(topic_overview(session, slug, as_of, choices, recent=0), measure)
+    if at is not None:
+        return _one_measure(topic_overview(session, slug, at, choices, recent=0), measure)
     topic = catalog.get_topic(session, slug)
     views = {m.id: MeasureView(measure=m, complete=False) for m in topic.measures}
     wanted = _wanted(views.values(), slug, measure)
@@ -257,7 +282,7 @@ def measure_view(session: Session, slug: str, measure: str, choices: Choices = C
         wanted.total_figures, wanted.undated, wanted.partial = (found.figures, found.undated,
                                                                 found.partial)
         wanted.timeline = wanted.entries = timelines.get(wanted.measure.id, [])
-    return TopicView(topic=topic, as_of=None, measures=[wanted], choices=choices,
+    return TopicView(topic=topic, recorded=None, measures=[wanted], choices=choices,
                      other_source_keys=others)
 
 
@@ -272,15 +297,16 @@ def _one_measure(view: TopicView, measure: str) -> TopicView:
     wanted = _wanted(view.measures, view.topic.slug, measure)
     others = frozenset(e.source.slug for m in view.measures if m is not wanted
                        for e in [*m.entries, *m.latest])
-    return TopicView(topic=view.topic, as_of=view.as_of, measures=[wanted],
-                     choices=view.choices, other_source_keys=others)
+    return TopicView(topic=view.topic, recorded=view.recorded, measures=[wanted],
+                     choices=view.choices, other_source_keys=others,
+                     last_change=view.last_change, sources=view.sources)
 
 
 def _topic_estimates(session: Session, topic_id: int) -> list[Estimate]:
     return list(session.scalars(
         select(Estimate)
         .join(Measure, Estimate.measure_id == Measure.id)
-        .where(Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE)
+        .where(Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE, published())
         .options(joinedload(Estimate.source), joinedload(Estimate.citations))
     ).unique())
 
@@ -298,5 +324,5 @@ def home_view(session: Session) -> list[TopicView]:
         _fill(measure_views, entries, Choices())
         measures = list(measure_views.values())
         _add_derived(measures, Choices())
-        views.append(TopicView(topic=topic, as_of=None, measures=measures))
+        views.append(TopicView(topic=topic, recorded=None, measures=measures))
     return views

@@ -1,6 +1,7 @@
 """A figure as a reader sees it (Entry): built from a stored estimate, from a revision's
-snapshot (the records as they stood on a past day), or standing for a source's figures of one
-period on a timeline (PeriodSummary); and a source's party status within a topic."""
+snapshot (the records as they stood at a record point: services.recorded), or standing for
+a source's figures of one period on a timeline (PeriodSummary); and a source's party status
+within a topic."""
 
 from __future__ import annotations
 
@@ -8,21 +9,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.comparison import dated_by
 from app.domain.dates import PartialDate, parse_optional_date, partial_date
 from app.domain.figures import format_figure
 from app.domain.numbers import format_number
-from app.domain.vocabulary import Confidence, Scope, Status
-from app.models import Estimate, Measure, Revision, Source, TopicSource
+from app.domain.vocabulary import Confidence, Scope
+from app.models import Estimate, Source, TopicSource
 from app.services.revisions import complete
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One figure as a reader sees it: a stored estimate (possibly as it stood on a past date)
+    """One figure as a reader sees it: a stored estimate (possibly as it stood at a point)
     or a sum Reckon derived from a source's parts."""
 
     source: Source
@@ -165,44 +166,3 @@ def topic_parties(session: Session, topic_ids: list[int]) -> dict[tuple[int, int
 def party_of(parties: dict[tuple[int, int], bool], topic_id: int, source: Source) -> bool:
     """A source's party status within a topic: the topic's own mark, else its default."""
     return parties.get((topic_id, source.id), source.party_to_conflict)
-
-
-def entries_as_of(session: Session, topic_id: int, day: dt.date,
-                  parties: dict[tuple[int, int], bool],
-                  measure_id: int | None = None) -> list[Entry]:
-    """Each estimate as its last revision made by the end of `day` left it (or as first
-    recorded, for figures entered later), keeping those active and dated on or before `day`
-    (undated ones included). Every revision snapshot of the topic (or of one measure) is read:
-    what a figure said then is only in its snapshot, so this cannot be narrowed in SQL."""
-    cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    pick = func.row_number().over(
-        partition_by=Revision.estimate_id,
-        order_by=case((Revision.created_at < cutoff, Revision.number),
-                      else_=-Revision.number).desc(),
-    ).label("pick")
-    ranked = (
-        select(Revision.id, pick)
-        .join(Estimate, Revision.estimate_id == Estimate.id)
-        .join(Measure, Estimate.measure_id == Measure.id)
-        .where(Measure.topic_id == topic_id)
-    )
-    if measure_id is not None:
-        ranked = ranked.where(Estimate.measure_id == measure_id)
-    picked = ranked.subquery()
-    rows = session.execute(
-        select(Revision.estimate_id, Revision.after, Estimate.measure_id, Estimate.source_id)
-        .join(Estimate, Revision.estimate_id == Estimate.id)
-        .where(Revision.id.in_(select(picked.c.id).where(picked.c.pick == 1)))
-    ).all()
-    sources = {s.id: s for s in session.scalars(
-        select(Source).where(Source.id.in_({r.source_id for r in rows}))
-    )} if rows else {}
-    entries = []
-    for estimate_id, snap, row_measure_id, source_id in rows:
-        source = sources[source_id]
-        entry = entry_from_snapshot(snap, estimate_id, row_measure_id, source,
-                                    party_of(parties, topic_id, source))
-        when = entry.when
-        if snap["status"] == Status.ACTIVE and (when is None or when.value <= day):
-            entries.append(entry)
-    return entries

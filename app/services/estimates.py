@@ -19,11 +19,12 @@ from app.domain.claims import claim_errors
 from app.domain.dates import parse_optional_date
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.figures import Figure, keeps_qualifier, resolve_figure
-from app.domain.vocabulary import RevisionAction, Status
+from app.domain.review import is_published, with_reviewed
+from app.domain.vocabulary import ProposalKind, Review, RevisionAction, Status
 from app.models import Citation, Estimate, Measure, Revision, Source, Topic, utcnow
 from app.schemas.common import MAX_ID
 from app.schemas.estimates import CitationIn, EstimateCreate, EstimateDraft, EstimatePatch
-from app.services import catalog
+from app.services import catalog, review, visibility
 from app.services.revisions import add_revision, citation_dict, complete, snapshot
 
 FIGURE_FIELDS = frozenset({"figure", "low", "high", "best", "qualifier"})
@@ -121,9 +122,11 @@ def insert_estimate(
     comment: str | None = None,
     estimate_id: int | None = None,
     version: int | None = None,
+    review_required: bool = False,
 ) -> Estimate:
     """A new estimate of `measure` by `source`, with its first revision. An import may give
-    the id and version the estimate had where it was exported, so a round trip keeps both."""
+    the id and version the estimate had where it was exported, so a round trip keeps both.
+    When review is required it is saved unpublished and waits for a second editor."""
     claim = draft.model_dump(include=set(CLAIM_FIELDS))
     fig = checked_figure(figure=draft.figure, low=draft.low, high=draft.high, best=draft.best,
                          qualifier=draft.qualifier, claim=claim)
@@ -133,6 +136,7 @@ def insert_estimate(
         best=fig.best, qualifier=fig.qualifier, claimant=draft.claimant, notes=draft.notes,
         status=status, created_at=now, updated_at=now,
         created_by_id=actor.id if actor else None, updated_by_id=actor.id if actor else None,
+        review=(Review.PENDING if review_required else Review.APPROVED).value,
     )
     _set_dates(estimate, {"as_of": draft.as_of, "stated_on": draft.stated_on})
     _set_claim(estimate, claim)
@@ -148,8 +152,10 @@ def insert_estimate(
                         .values(version=version)
                         .execution_options(synchronize_session=False))
         set_committed_value(estimate, "version", version)
-    add_revision(session, estimate, RevisionAction.CREATE, None, actor,
-                 draft.comment if comment is None else comment, number=version)
+    said = draft.comment if comment is None else comment
+    add_revision(session, estimate, RevisionAction.CREATE, None, actor, said, number=version)
+    if review_required:
+        review.submit_new(session, estimate, actor, said)
     return estimate
 
 
@@ -164,9 +170,11 @@ def _follow_id_sequence(session: Session, estimate_id: int) -> None:
             {"id": estimate_id})
 
 
-def create_estimate(session: Session, data: EstimateCreate, actor: Actor | None) -> Estimate:
+def create_estimate(session: Session, data: EstimateCreate, actor: Actor | None, *,
+                    review_required: bool = False) -> Estimate:
     measure, source = _resolve_refs(session, data.topic, data.measure, data.source)
-    return insert_estimate(session, measure, source, data, actor)
+    return insert_estimate(session, measure, source, data, actor,
+                           review_required=review_required)
 
 
 @dataclass(frozen=True)
@@ -183,7 +191,8 @@ class Placement:
 
 
 def create_placed(
-    session: Session, place: Placement, draft: EstimateDraft, actor: Actor | None
+    session: Session, place: Placement, draft: EstimateDraft, actor: Actor | None, *,
+    review_required: bool = False,
 ) -> Estimate:
     """Create what the form names but does not exist yet, then the estimate — all or nothing."""
     with session.begin_nested():
@@ -204,12 +213,16 @@ def create_placed(
             if known is None:
                 raise ValidationFailed({"source": "Choose a source from the list."})
             source = known
-        return insert_estimate(session, measure, source, draft, actor)
+        return insert_estimate(session, measure, source, draft, actor,
+                               review_required=review_required)
 
 
 # ---- reading one -------------------------------------------------------------------------
 
-def load(session: Session, estimate_id: int, *, revisions: bool = False) -> Estimate:
+def load(session: Session, estimate_id: int, *, revisions: bool = False,
+         published_only: bool = False) -> Estimate:
+    """The estimate with what its page shows; `published_only`: as readers see it (an
+    unpublished one is not found, and only the revisions readers see are loaded)."""
     if not 1 <= estimate_id <= MAX_ID:
         raise NotFound(f"No estimate {estimate_id}.")
     options = [
@@ -218,7 +231,9 @@ def load(session: Session, estimate_id: int, *, revisions: bool = False) -> Esti
         selectinload(Estimate.citations),
     ]
     if revisions:
-        options.append(selectinload(Estimate.revisions).joinedload(Revision.user))
+        history = (Estimate.revisions.and_(visibility.published_revision()) if published_only
+                   else Estimate.revisions)
+        options.append(selectinload(history).joinedload(Revision.user))
     # populate_existing: a write earlier in this request may have left stale collections.
     estimate = session.scalars(
         select(Estimate)
@@ -226,13 +241,15 @@ def load(session: Session, estimate_id: int, *, revisions: bool = False) -> Esti
         .options(*options)
         .execution_options(populate_existing=True)
     ).one_or_none()
-    if estimate is None:
+    if estimate is None or (published_only and not is_published(estimate.review)):
         raise NotFound(f"No estimate {estimate_id}.")
     return estimate
 
 
-def get_estimate(session: Session, estimate_id: int) -> Estimate:
-    return load(session, estimate_id, revisions=True)
+def get_estimate(session: Session, estimate_id: int, *, unpublished: bool = False) -> Estimate:
+    """The estimate with its citations and revisions, as readers see it — or, for editors
+    (`unpublished`), whatever its review state, with every revision."""
+    return load(session, estimate_id, revisions=True, published_only=not unpublished)
 
 
 # ---- changing ----------------------------------------------------------------------------
@@ -268,18 +285,18 @@ def _race_lost(estimate_id: int) -> Conflict:
     return Conflict(f"Estimate {estimate_id} was changed by someone else while you were saving.")
 
 
-def _patched_figure(estimate: Estimate, patch: EstimatePatch,
+def _patched_figure(base: dict[str, Any], patch: EstimatePatch,
                     claim: dict[str, Any]) -> Figure:
     given = patch.model_fields_set
     if patch.figure:
         return checked_figure(figure=patch.figure, low=patch.low, high=patch.high,
                               best=patch.best, qualifier=patch.qualifier, claim=claim)
-    low = patch.low if "low" in given else estimate.low
-    high = patch.high if "high" in given else estimate.high
-    best = patch.best if "best" in given else estimate.best
+    low = patch.low if "low" in given else base["low"]
+    high = patch.high if "high" in given else base["high"]
+    best = patch.best if "best" in given else base["best"]
     qualifier: str | None = patch.qualifier if "qualifier" in given else None
-    if qualifier is None and keeps_qualifier(estimate.qualifier, low, high):
-        qualifier = estimate.qualifier
+    if qualifier is None and keeps_qualifier(base["qualifier"], low, high):
+        qualifier = base["qualifier"]
     return checked_figure(figure=None, low=low, high=high, best=best, qualifier=qualifier,
                           claim=claim)
 
@@ -291,24 +308,34 @@ def update_estimate(
     actor: Actor | None,
     *,
     version: int | None = None,
+    review_required: bool = False,
 ) -> Estimate:
-    """Apply the fields given in `patch`; a patch that changes nothing writes nothing."""
+    """Apply the fields given in `patch`; a patch that changes nothing writes nothing. With
+    review required, a change to the figure, dates, scope or source of a published estimate
+    waits for a second editor (services.review); the author's patch of a change that waits
+    amends it (applies on top of what it proposes)."""
     estimate = load(session, estimate_id)
     _check_version(estimate, patch.version if patch.version is not None else version)
     given = patch.model_fields_set
-    before = snapshot(estimate)
+    published = snapshot(estimate)
+    pending = review.pending_for(session, estimate, actor)
+    amending = (pending is not None and pending.kind == ProposalKind.EDIT
+                and review.owns(pending, actor))
+    before = with_reviewed(published, pending.proposed) if pending and amending else published
     claim = {name: getattr(patch, name) if name in given else before[name]
              for name in CLAIM_FIELDS}
     for name, default in (("scope", "total"), ("confidence", "reported")):
         claim[name] = claim[name] or default  # null in a patch means "the default"
     if given & FIGURE_FIELDS:
-        fig: Figure | None = _patched_figure(estimate, patch, claim)
+        fig: Figure | None = _patched_figure(before, patch, claim)
     else:
         fig = None
-        checked_figure(figure=None, low=estimate.low, high=estimate.high, best=estimate.best,
-                       qualifier=estimate.qualifier, claim=claim)
+        checked_figure(figure=None, low=before["low"], high=before["high"],
+                       best=before["best"], qualifier=before["qualifier"], claim=claim)
     try:
         with session.begin_nested():
+            if pending is not None and amending:
+                review.apply_reviewed(estimate, pending.proposed)
             if fig is not None:
                 estimate.low, estimate.high, estimate.best, estimate.qualifier = (
                     fig.low, fig.high, fig.best, fig.qualifier
@@ -322,9 +349,8 @@ def update_estimate(
                     setattr(estimate, name, value)
             if patch.citations is not None:
                 _replace_citations(estimate, patch.citations)
-            if snapshot(estimate) != before:
-                _commit_change(session, estimate, RevisionAction.EDIT, before, actor,
-                               patch.comment)
+            review.save(session, estimate, published, pending, actor, patch.comment,
+                        RevisionAction.EDIT, review_required=review_required)
     except StaleDataError:
         raise _race_lost(estimate_id) from None
     return estimate
@@ -363,8 +389,10 @@ def revert_estimate(
     *,
     version: int | None,
     comment: str = "",
+    review_required: bool = False,
 ) -> Estimate:
-    """Restore the values revision `number` left behind, as a new revision."""
+    """Restore the values revision `number` left behind, as a new revision (a change to what
+    readers compare waits for review, as an edit does)."""
     estimate = load(session, estimate_id, revisions=True)
     _check_version(estimate, version)
     target = next((r for r in estimate.revisions if r.number == number), None)
@@ -375,6 +403,11 @@ def revert_estimate(
         raise PermissionDenied(
             "Editors may only undo their own changes; ask an admin to revert others' changes."
         )
+    if is_published(estimate.review) and not visibility.revision_is_published(
+            target.action, target.after):
+        raise ValidationFailed({"revision": f"Revision {number} of estimate {estimate_id} was "
+                                            "never published: revert to one readers saw."})
+    pending = review.pending_for(session, estimate, actor)
     snap = complete(target.after)
     try:
         with session.begin_nested():
@@ -392,8 +425,9 @@ def revert_estimate(
                     f"Estimate {estimate_id} already has the values of revision {number}.",
                     current_version=estimate.version,
                 )
-            _commit_change(session, estimate, RevisionAction.REVERT, before, actor,
-                           comment or f"Reverted to revision {number}.")
+            review.save(session, estimate, before, pending, actor,
+                        comment or f"Reverted to revision {number}.", RevisionAction.REVERT,
+                        review_required=review_required)
     except StaleDataError:
         raise _race_lost(estimate_id) from None
     return estimate

@@ -1,20 +1,20 @@
 """Every figure of one measure, a page at a time, newest first — a topic page's table shows
 only each source's latest and the newest others. Now, through the same query as its JSON twin
-(/api/estimates), or as the records stood on a past day (rebuilt from revisions)."""
+(/api/estimates), or as the records stood at a record point (services.recorded)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from app.domain.comparison import Choices, LeftOut, select_claims
 from app.domain.errors import NotFound
+from app.domain.record_points import RecordPoint
 from app.domain.vocabulary import Status
 from app.models import Estimate, Measure, Topic
-from app.services import catalog, listing
-from app.services.entries import Entry, entries_as_of, entry_of, party_of, topic_parties
+from app.services import catalog, listing, recorded
+from app.services.entries import Entry, entry_of, party_of, topic_parties
 
 PER_PAGE = 50
 
@@ -27,7 +27,7 @@ class FiguresPage:
     total: int  # figures in view, on every page
     page: int
     per_page: int
-    as_of: dt.date | None
+    recorded: RecordPoint | None
     choices: Choices
     # Estimate id of a source's latest figure that is shown beside the comparison: why.
     left_out: dict[int, LeftOut]
@@ -45,19 +45,24 @@ class FiguresPage:
         return self.left_out.get(entry.estimate_id) if entry.estimate_id is not None else None
 
 
+def _measure(topic: Topic, slug: str) -> Measure:
+    found = next((m for m in topic.measures if m.slug == slug), None)
+    if found is None:
+        raise NotFound(f"Topic '{topic.slug}' has no measure '{slug}'.")
+    return found
+
+
 def figures_page(session: Session, slug: str, measure: str, page: int = 1,
-                 choices: Choices = Choices(), as_of: dt.date | None = None,
+                 choices: Choices = Choices(), at: RecordPoint | None = None,
                  per_page: int = PER_PAGE) -> FiguresPage:
     """One page of the measure's figures in view of the reader's choices (the sources and
     dates chosen; the other choices only mark which latest figures are not compared)."""
-    topic = catalog.get_topic(session, slug)
-    found = next((m for m in topic.measures if m.slug == measure), None)
-    if found is None:
-        raise NotFound(f"Topic '{slug}' has no measure '{measure}'.")
-    parties = topic_parties(session, [topic.id])
     # `candidates` include each source's latest figure of each scope, for select_claims to
     # say which of those are not compared.
-    if as_of is None:
+    if at is None:
+        topic = catalog.get_topic(session, slug)
+        found = _measure(topic, measure)
+        parties = topic_parties(session, [topic.id])
         estimates, total = listing.list_estimates(session, listing.EstimateFilter(
             topic=slug, measure=measure, status=Status.ACTIVE.value, sources=choices.sources,
             dated_from=choices.dated_from, dated_to=choices.dated_to,
@@ -69,8 +74,10 @@ def figures_page(session: Session, slug: str, measure: str, page: int = 1,
                                               *listing.in_view(choices))]
     else:
         # What each figure said then is only in its revisions: read them all, keep a page.
-        candidates = sorted((e for e in entries_as_of(session, topic.id, as_of, parties,
-                                                      found.id) if choices.admits(e)),
+        then = recorded.topic_at(session, slug, at, measure)
+        topic = then.topic
+        found = _measure(topic, measure)
+        candidates = sorted((e for e in then.entries if choices.admits(e)),
                             key=Entry.sort_key, reverse=True)
         total = len(candidates)
         entries = candidates[(page - 1) * per_page:page * per_page]
@@ -79,5 +86,5 @@ def figures_page(session: Session, slug: str, measure: str, page: int = 1,
     _, beside = select_claims(candidates, choices)
     return FiguresPage(
         topic=topic, measure=found, entries=entries, total=total, page=page, per_page=per_page,
-        as_of=as_of, choices=choices,
+        recorded=at, choices=choices,
         left_out={e.estimate_id: reason for e, reason in beside if e.estimate_id is not None})

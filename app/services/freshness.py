@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import Pool
 
-from app.models import CatalogRevision, Measure, Revision, Source, Topic
+from app.models import CatalogRevision, Measure, PageCapture, Revision, Source, Topic
 
 EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
@@ -73,7 +73,8 @@ def read_data_stamp(session: Session) -> Stamp:
 
     Every change to an estimate writes a revision, and every change to the catalogue (topics,
     measures, sources, party marks) a catalogue revision, so the newest of each stands for them
-    all; topics and sources also carry updated_at, and measures are counted.
+    all; topics and sources also carry updated_at, and measures are counted; a capture of a
+    cited page changes its updated_at when it is claimed, stored or re-queued.
     """
     row = session.execute(
         select(
@@ -83,9 +84,11 @@ def read_data_stamp(session: Session) -> Stamp:
             select(func.max(Source.updated_at)).scalar_subquery(),
             select(func.count(Measure.id)).scalar_subquery(),
             select(func.max(CatalogRevision.id)).scalar_subquery(),
+            # A capture finishing changes what an estimate page says of its citations.
+            select(func.max(PageCapture.updated_at)).scalar_subquery(),
         )
     ).one()
-    times = [_aware(t) for t in row[1:4] if t is not None]
+    times = [_aware(t) for t in (*row[1:4], row[6]) if t is not None]
     last_modified = max(times, default=EPOCH).replace(microsecond=0)
     return "|".join(str(v) for v in row), last_modified
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.domain.vocabulary import Status
 from app.models import Estimate, Measure, Source, Topic
 from app.services import catalog
+from app.services.visibility import published
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def topic_index(session: Session) -> list[TopicIndexEntry]:
     (retracted figures are kept but no longer shown, so they are not counted)."""
     counts = dict(session.execute(
         select(Estimate.measure_id, func.count())
-        .where(Estimate.status == Status.ACTIVE)
+        .where(Estimate.status == Status.ACTIVE, published())
         .group_by(Estimate.measure_id)
     ).all())
     return [
@@ -56,7 +57,7 @@ def source_index(session: Session) -> list[SourceIndexEntry]:
     """Every source (by name) with its active figures across all topics."""
     counts = dict(session.execute(
         select(Estimate.source_id, func.count())
-        .where(Estimate.status == Status.ACTIVE)
+        .where(Estimate.status == Status.ACTIVE, published())
         .group_by(Estimate.source_id)
     ).all())
     return [SourceIndexEntry(source=s, figures=counts.get(s.id, 0))

@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 from app.domain.comparison import Choices
 from app.domain.vocabulary import Status
 from app.models import Estimate, Measure, Source, Topic
+from app.services.visibility import published
 
 
 def with_context(stmt: Select[Any]) -> Select[Any]:
@@ -91,12 +92,13 @@ def in_view(choices: Choices) -> list[ColumnElement[bool]]:
 def list_estimates(
     session: Session, filters: EstimateFilter, *, page: int = 1, per_page: int = 50
 ) -> tuple[list[Estimate], int]:
-    """A page of estimates, by topic and measure, newest first within a measure."""
+    """A page of published estimates, by topic and measure, newest first within a measure."""
     stmt = (
         select(Estimate.id)
         .join(Measure, Estimate.measure_id == Measure.id)
         .join(Topic, Measure.topic_id == Topic.id)
         .join(Source, Estimate.source_id == Source.id)
+        .where(published())
     )
     if filters.topic:
         stmt = stmt.where(Topic.slug == filters.topic)
@@ -125,7 +127,7 @@ def list_estimates(
 
 def _in_topic(topic_id: int | None, where: tuple[ColumnElement[bool], ...],
               *columns: Any) -> Select[Any]:
-    stmt = select(*columns).where(Estimate.status == Status.ACTIVE, *where)
+    stmt = select(*columns).where(Estimate.status == Status.ACTIVE, published(), *where)
     if topic_id is None:
         return stmt
     return stmt.where(Estimate.measure_id.in_(select(Measure.id)
@@ -209,7 +211,7 @@ def source_estimates(session: Session, source_id: int) -> list[Estimate]:
         session.scalars(
             with_context(
                 select(Estimate)
-                .where(Estimate.source_id == source_id)
+                .where(Estimate.source_id == source_id, published())
                 .order_by(Estimate.as_of.desc().nulls_last(), Estimate.id.desc())
             )
         ).unique()

@@ -35,6 +35,7 @@ from app.domain.vocabulary import Scope, Status
 from app.models import Estimate, Measure, Source
 from app.services import listing
 from app.services.entries import Entry, Period, PeriodSummary
+from app.services.visibility import published
 
 # A chart's marks are shared among its sources, each getting at least the minimum: a chart of
 # 20 sources over three years draws each by the half year (6 marks, 120 in all), one of 3
@@ -183,7 +184,7 @@ def timeline_of(entries: list[Entry]) -> list[Entry]:
 
 def _drawn_in_topic(topic_id: int, where: tuple[ColumnElement[bool], ...]
                     ) -> list[ColumnElement[bool]]:
-    return [Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE,
+    return [Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE, published(),
             Estimate.scope == Scope.TOTAL.value, listing.dated().is_not(None), *where]
 
 
@@ -218,7 +219,8 @@ def tally(session: Session, topic_id: int, *where: ColumnElement[bool]
     figures = (select(Estimate.id, Estimate.measure_id, Estimate.source_id, Estimate.low,
                       Estimate.high, total, year, month, latest)
                .join(Measure, Estimate.measure_id == Measure.id)
-               .where(Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE, *where)
+               .where(Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE,
+                      published(), *where)
                .subquery())
     c = figures.c
     rows = session.execute(

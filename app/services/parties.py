@@ -12,6 +12,7 @@ from app.domain.vocabulary import CatalogEntity, RevisionAction
 from app.models import Estimate, Measure, Source, Topic, TopicSource
 from app.services import catalog
 from app.services.catalog_history import record
+from app.services.visibility import published
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class PartyStatus:
 def topic_sources(session: Session, topic_id: int) -> list[PartyStatus]:
     """The sources with figures in the topic (or a mark of their own in it), by name."""
     in_topic = select(Estimate.source_id).join(Measure, Estimate.measure_id == Measure.id) \
-        .where(Measure.topic_id == topic_id)
+        .where(Measure.topic_id == topic_id, published())
     marked = select(TopicSource.source_id).where(TopicSource.topic_id == topic_id)
     own: dict[int, bool] = {
         source_id: party for source_id, party in session.execute(
@@ -82,7 +83,7 @@ class TopicParty:
 def source_topics(session: Session, source: Source) -> list[TopicParty]:
     """A source's party status in each topic it has figures in (or a mark of its own)."""
     in_topic = select(Measure.topic_id).join(Estimate, Estimate.measure_id == Measure.id) \
-        .where(Estimate.source_id == source.id)
+        .where(Estimate.source_id == source.id, published())
     marked = select(TopicSource.topic_id).where(TopicSource.source_id == source.id)
     own: dict[int, bool] = {
         topic_id: party for topic_id, party in session.execute(

@@ -14,7 +14,7 @@ from app.domain.actor import Actor
 from app.domain.citations import CITATION_FIELDS
 from app.domain.dates import partial_iso
 from app.models import Citation, Estimate, Revision
-from app.services import audit_trail
+from app.services import audit_trail, chain
 
 FIELD_LABELS = {
     "low": "Low", "high": "High", "best": "Best", "qualifier": "Qualifier", "as_of": "As of",
@@ -27,6 +27,7 @@ FIELD_LABELS = {
 SNAPSHOT_DEFAULTS: dict[str, Any] = {
     "scope": "total", "scope_note": "", "period_start": None, "period_end": None,
     "confidence": "reported", "confidence_note": "",
+    "review": "approved",  # before review existed, every figure was published at once
 }
 
 
@@ -60,6 +61,8 @@ def snapshot(e: Estimate) -> dict[str, Any]:
         "notes": e.notes,
         "status": e.status,
         "citations": [citation_dict(c) for c in e.citations],
+        # Whether readers see this state (contract: every revision carries it).
+        "review": e.review,
     }
 
 
@@ -72,9 +75,11 @@ def add_revision(
     comment: str,
     *,
     number: int | None = None,
+    after: dict[str, Any] | None = None,
 ) -> Revision:
     """The next revision, or revision `number` (an imported estimate starts at the version
-    it was exported at, and version n must stay what revision n left behind)."""
+    it was exported at, and version n must stay what revision n left behind). `after` is the
+    estimate's snapshot unless given: a proposed change records the state it proposes."""
     if number is None:
         latest = session.scalar(
             select(func.coalesce(func.max(Revision.number), 0)).where(
@@ -87,10 +92,11 @@ def add_revision(
         number=number,
         action=action,
         before=before,
-        after=snapshot(estimate),
+        after=snapshot(estimate) if after is None else after,
         user_id=actor.id if actor else None,
         comment=comment,
     )
+    chain.link(session, revision)  # its id, time, place and hash in the history's chain
     session.add(revision)
     session.flush()
     audit_trail.note(session, "estimate_changed", estimate_id=estimate.id, revision=number,

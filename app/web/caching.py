@@ -11,8 +11,17 @@ from fastapi import Request, Response
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.domain.record_points import RecordPoint
 from app.services import freshness
 from app.web.visitor import Visitor
+
+# How long a shared cache may keep a page recorded at a settled point (it never changes).
+SETTLED_MAX_AGE = 86400
+
+
+def settled(point: RecordPoint | None) -> bool:
+    """Whether a page recorded at `point` can no longer change."""
+    return point is not None and point.settled(dt.datetime.now(dt.UTC))
 
 
 def _opaque(tag: str) -> str:
@@ -35,8 +44,9 @@ def not_modified(request: Request, etag: str, last_modified: dt.datetime | None)
 
 
 def cached(request: Request, session: Session, render: Callable[[], Response],
-           *parts: str) -> Response:
-    """Answer 304 when the client's copy is current; otherwise render with validators."""
+           *parts: str, settled: bool = False) -> Response:
+    """Answer 304 when the client's copy is current; otherwise render with validators. A
+    `settled` page (recorded at a point that has passed) may be kept for a day without asking."""
     stamp, last_modified = freshness.data_stamp(session, request.app.state.settings.stamp_ttl)
     visitor: Visitor | None = getattr(request.state, "visitor", None)
     actor = visitor.actor if visitor else None
@@ -48,7 +58,9 @@ def cached(request: Request, session: Session, render: Callable[[], Response],
         "ETag": etag,
         "Last-Modified": format_datetime(last_modified, usegmt=True),
         # An editor's copy holds their controls and CSRF token: no cache may keep it.
-        "Cache-Control": "no-store" if actor else "public, max-age=0, must-revalidate",
+        "Cache-Control": "no-store" if actor else (
+            f"public, max-age={SETTLED_MAX_AGE}" if settled
+            else "public, max-age=0, must-revalidate"),
         "Vary": "Cookie",
     }
     if not_modified(request, etag, last_modified):

@@ -1,5 +1,6 @@
-"""The reader's choices of what is compared, read from the query string — the same parameters
-for a topic page, its embeds and its JSON twin, so a permalink reproduces the comparison."""
+"""The reader's choices of what is compared, and the record point it is shown at, read from
+the query string — the same parameters for a topic page, its charts, embeds, downloads and
+JSON twin, so a permalink reproduces the comparison."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, Query
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from app.domain.comparison import Choices
+from app.domain.record_points import BadRecordPoint, RecordPoint
 from app.schemas.common import SLUG_RE, IsoDate
 
 
@@ -56,5 +60,37 @@ def choice_params(choices: Choices) -> list[tuple[str, str]]:
 
 def with_choices(url: str, choices: Choices, **extra: str) -> str:
     """`url` with the reader's choices (and `extra` parameters) as its query."""
-    query = urlencode([*choice_params(choices), *extra.items()])
+    # A record point's colons are left as they are: a permalink is read by people too.
+    query = urlencode([*choice_params(choices), *extra.items()], safe=":")
     return f"{url}?{query}" if query else url
+
+
+def _record_point_text(value: str) -> str:
+    try:
+        RecordPoint.parse(value)
+    except BadRecordPoint as exc:
+        raise PydanticCustomError("record_point", str(exc)) from None
+    return value
+
+
+def record_point(
+    recorded: Annotated[str | None, AfterValidator(_record_point_text), Query(
+        max_length=40,
+        description="Show what Reckon's records held then: YYYY-MM-DD (the end of that UTC "
+                    "day) or an exact UTC time, YYYY-MM-DDTHH:MM:SS[.ffffff]Z. Figures "
+                    "recorded later, and later changes, are left out.")] = None,
+    as_of: Annotated[IsoDate | None, Query(
+        description="The old name of `recorded` (a day), kept so that old links still "
+                    "work.")] = None,
+) -> RecordPoint | None:
+    if recorded is not None:
+        return RecordPoint.parse(recorded)
+    return RecordPoint.end_of(as_of) if as_of is not None else None
+
+
+RecordedDep = Annotated[RecordPoint | None, Depends(record_point)]
+
+
+def recorded_params(point: RecordPoint | None) -> dict[str, str]:
+    """The query parameter that names `point` (none for the current records)."""
+    return {"recorded": point.param()} if point is not None else {}

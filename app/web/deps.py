@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from app.domain.actor import Actor
 from app.domain.errors import NotAuthenticated, PermissionDenied
 from app.logs import bind_request
-from app.services import users
+from app.services import review_queue, users
 from app.web.visitor import SignInRequired, Visitor, identify
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,6 +47,8 @@ def get_visitor(request: Request, session: SessionDep) -> Visitor:
     visitor = identify(request, session)
     if visitor.actor is not None:
         bind_request(user_id=visitor.actor.id)
+        # What waits for review, in the editors' navigation on every page (one query).
+        request.state.review_counts = review_queue.counts(session, visitor.actor)
     return visitor
 
 
@@ -97,6 +99,27 @@ def api_editor(
 
 
 CurrentEditor = Annotated[Actor, Depends(api_editor)]
+
+
+def api_reader(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor | None:
+    """A read by anyone: None without a token (a reader, who sees what is published), the
+    editor with one (who also sees what waits for review); a bad token is still a 401."""
+    return None if credentials is None else api_editor(session, credentials)
+
+
+ReaderOrEditor = Annotated[Actor | None, Depends(api_reader)]
+
+
+def review_required(request: Request) -> bool:
+    """Whether a new estimate or a change to what readers compare waits for a second editor
+    (RECKON_REVIEW)."""
+    return bool(request.app.state.settings.review_required)
+
+
+ReviewRequired = Annotated[bool, Depends(review_required)]
 
 
 def api_admin(actor: CurrentEditor) -> Actor:

@@ -26,6 +26,8 @@ from app.domain.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
+from app.domain.record_points import FORMAT_HELP as RECORD_POINT_HELP
+from app.domain.review import StaleProposal
 from app.logs import audit, get_logger
 from app.services.health import DatabaseState, first_line
 from app.web.templating import render_page
@@ -77,6 +79,9 @@ def _detail(exc: DomainError) -> Any:
             {"loc": ["body", *name.split(".")], "msg": msg, "type": "value_error"}
             for name, msg in exc.fields.items()
         ]
+    if isinstance(exc, StaleProposal):
+        return {"msg": exc.message, "current_version": exc.current_version,
+                "proposal_version": exc.proposal_version, "changed_since": exc.changed}
     if isinstance(exc, Conflict):
         return {"msg": exc.message, "current_version": exc.current_version}
     return exc.message
@@ -92,6 +97,8 @@ def _headers(exc: DomainError, html: bool) -> dict[str, str]:
 
 def _expected(error: dict[str, Any]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "record_point":
+        return RECORD_POINT_HELP
     if kind.startswith(("date", "datetime")):
         return "a real date written YYYY-MM-DD, such as 2025-01-31"
     if kind.startswith("int"):

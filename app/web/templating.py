@@ -3,6 +3,8 @@ rendering with what every page needs (the visitor, links for table rows)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -10,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from app.charts.palette import LIGHT
 from app.charts.text import FONT_FAMILY
@@ -48,6 +51,18 @@ def _px(value: float) -> str:
     return f"{round(value, 1):.1f}".removesuffix(".0")
 
 
+_JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                               "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_ld(data: Mapping[str, Any]) -> Markup:
+    """JSON for a <script type="application/ld+json"> data block: the characters that could
+    end the element or open a comment in it (<, >, &) are written as \\u escapes, which JSON
+    reads back as the same text, so no value (a source named "</script>") can leave it."""
+    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                  .translate(_JSON_IN_HTML))
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -68,6 +83,8 @@ def _environment() -> Environment:
         snap["low"], snap["high"], snap["qualifier"], snap.get("best")
     )
     env.filters["partial"] = lambda v, p: PartialDate(v, p).label() if v and p else "undated"
+    env.filters["day"] = lambda d: PartialDate(d, "day").label() if d else ""
+    env.filters["json_ld"] = json_ld
     env.globals["static_url"] = static_url
     return env
 
@@ -105,5 +122,6 @@ def urls_for(request: Request) -> Urls:
 def render_page(request: Request, name: str, status_code: int = 200,
                 **context: Any) -> HTMLResponse:
     context.setdefault("visitor", getattr(request.state, "visitor", None))
+    context.setdefault("review_counts", getattr(request.state, "review_counts", None))
     context.setdefault("urls", urls_for(request))
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -128,9 +128,11 @@ def _wait_until_answering(url: str, alive: Callable[[], bool], timeout: float = 
 
 
 @contextmanager
-def _serve(database_url: str, name: str) -> Iterator[str]:
-    """The app under uvicorn in a daemon thread; yields its base URL (no trailing slash)."""
-    settings = Settings(environment="test", database_url=database_url, secret_key="x" * 32)
+def _serve(database_url: str, name: str, *, review: str = "off") -> Iterator[str]:
+    """The app under uvicorn in a daemon thread; yields its base URL (no trailing slash).
+    Review before publication is off unless asked for (tests/browser/test_review.py)."""
+    settings = Settings(environment="test", database_url=database_url, secret_key="x" * 32,
+                        review=review)
     sock = _listening_socket()  # bound here so no other process can take the port meanwhile
     port = sock.getsockname()[1]
     config = uvicorn.Config(

@@ -20,6 +20,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("RECKON_DATABASE_URL", url)
     monkeypatch.setenv("RECKON_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("RECKON_REVIEW", "off")  # imports publish at once (test_review.py)
     get_settings.cache_clear()
     assert cli.main(["db", "upgrade"]) == 0
     yield url

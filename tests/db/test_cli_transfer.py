@@ -38,6 +38,7 @@ def new_database(request: pytest.FixtureRequest, tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[NewDatabase]:
     """Makes an empty, migrated database and points `reckon` at it (each call a new one)."""
     monkeypatch.setenv("RECKON_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("RECKON_REVIEW", "off")  # imports publish at once (test_review.py)
     created: list[str] = []
     if request.param == "postgresql":
         request.getfixturevalue("postgres_url")  # skips (or fails under CI) without a server

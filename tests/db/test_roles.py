@@ -15,7 +15,7 @@ import psycopg.errors
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from app import cli
 from app.config import Settings, get_settings
@@ -140,6 +140,9 @@ def test_the_serving_role_writes_estimates_adds_history_and_cannot_rewrite_it(
         assert "permission denied" in _denied(serving_engine, f"UPDATE {history} SET comment = ''")
         _denied(serving_engine, f"DELETE FROM {history}")
         _denied(serving_engine, f"TRUNCATE {history}")
+    # The chain's head moves forward with each revision; it is never added or removed.
+    _denied(serving_engine, "DELETE FROM chain_head")
+    _denied(serving_engine, "INSERT INTO chain_head (id, length, hash) VALUES (2, 0, '')")
     # No DDL, no hand on the migrations' bookkeeping.
     _denied(serving_engine, "CREATE TABLE sneaky (x integer)")
     _denied(serving_engine, "ALTER TABLE estimates ADD COLUMN sneaky integer")
@@ -148,11 +151,15 @@ def test_the_serving_role_writes_estimates_adds_history_and_cannot_rewrite_it(
     with serving_engine.connect() as conn:  # nothing above changed a row
         assert conn.scalar(text("SELECT count(*) FROM revisions")) == revisions
 
-    # The owner still may: the privileges were taken from the serving role only.
+    # The owner keeps its privileges (they were taken from the serving role only), but the
+    # append-only triggers (migration 0009) refuse the change to the owner too.
     owner = make_engine(roles.owner_url)
     try:
+        with owner.connect() as conn:
+            assert conn.scalar(text("SELECT has_table_privilege('revisions', 'UPDATE')"))
+            with pytest.raises(IntegrityError, match="revisions is append-only: UPDATE"):
+                conn.execute(text("UPDATE revisions SET comment = comment"))
         with owner.begin() as conn:
-            conn.execute(text("UPDATE revisions SET comment = comment"))
             # A table a later migration creates is covered by the default privileges.
             conn.execute(text("CREATE TABLE later_table (id serial PRIMARY KEY, x integer)"))
     finally:

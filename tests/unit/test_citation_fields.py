@@ -10,7 +10,8 @@ from app.services.transfer.reading import CITATION_COLUMNS
 
 def test_api_input_and_output_carry_every_citation_field() -> None:
     assert tuple(CitationIn.model_fields) == CITATION_NAMES
-    assert tuple(CitationOut.model_fields) == CITATION_NAMES
+    # … and, read back, what Reckon captured of the cited page.
+    assert tuple(CitationOut.model_fields) == (*CITATION_NAMES, "capture")
 
 
 def test_the_csv_has_a_column_for_every_citation_field() -> None:

@@ -62,7 +62,9 @@ def demo_database(folder: Path) -> tuple[str, str]:
 
 @contextmanager
 def serve(database_url: str, **settings: Any) -> Iterator[str]:
-    """The app under uvicorn on 127.0.0.1; yields its base URL (no trailing slash)."""
+    """The app under uvicorn on 127.0.0.1; yields its base URL (no trailing slash). Review
+    before publication is off unless `settings` say otherwise."""
+    settings.setdefault("review", "off")
     with serve_app(create_app(Settings(environment="test", database_url=database_url,
                                        secret_key="l" * 32, **settings))) as base:
         yield base

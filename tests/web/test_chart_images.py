@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.charts.palette import DARK, DARK_PALETTE, LIGHT, PALETTE, contrast
 from app.domain.comparison import Choices
+from app.domain.dates import utc_today
+from app.domain.record_points import RecordPoint
 from app.services import comparison
 from app.web.pages.panels import measure_panels, range_drawing, timeline_drawing
 from tests.fixtures import messy
@@ -103,11 +106,13 @@ def test_dark_drawings_change_colours_not_shapes(client: TestClient) -> None:
 
 @pytest.mark.usefixtures("data")
 def test_images_keep_the_readers_choices_and_date(client: TestClient) -> None:
-    url = f"{OSTRAVA}?exclude_parties=1&as_of=2025-01-19"
+    today = utc_today().isoformat()
+    url = f"{OSTRAVA}?exclude_parties=1&as_of_to=2025-01-19&recorded={today}"
     page = doc(client, url)
     image = _narrow_urls(page, "killed")["light"]
     query = parse_qs(urlsplit(image).query)
-    assert query["exclude_parties"] == ["1"] and query["as_of"] == ["2025-01-19"]
+    assert query["exclude_parties"] == ["1"] and query["as_of_to"] == ["2025-01-19"]
+    assert query["recorded"] == [today]
     wide = rows(chart(page, "killed"))
     narrow = rows(svg(client, image))
     assert [(r["source"], r["compared"]) for r in narrow] == [
@@ -115,8 +120,8 @@ def test_images_keep_the_readers_choices_and_date(client: TestClient) -> None:
     # A party to the conflict, shown beside the comparison by the reader's choice.
     assert ("ostravan-mod", False) in {(r["source"], r["compared"]) for r in narrow}
     drawn = timeline(client, page, "killed", layout="narrow")
-    assert parse_qs(urlsplit(drawing_url(page, "killed", "narrow")).query)["as_of"] == [
-        "2025-01-19"]
+    assert parse_qs(urlsplit(drawing_url(page, "killed", "narrow")).query)["recorded"] == [
+        today]
     assert drawn.get("width") == "360"
 
 
@@ -125,11 +130,15 @@ CHOICES = [Choices(), Choices(exclude_parties=True), Choices(include_partial=Tru
 
 @pytest.mark.usefixtures("data")
 @pytest.mark.parametrize("choices", CHOICES)
-@pytest.mark.parametrize("as_of", [None, dt.date(2025, 1, 19)])
+@pytest.mark.parametrize("dated_to", [None, dt.date(2025, 1, 19)])
+@pytest.mark.parametrize("recorded", [False, True])
 def test_a_drawing_on_its_own_is_the_one_the_page_computes(
-        session: Session, choices: Choices, as_of: dt.date | None) -> None:
+        session: Session, choices: Choices, dated_to: dt.date | None, recorded: bool) -> None:
     """One measure loaded on its own (for an image) draws what the whole page computes: the
-    same marks, and each source in the colour it has in every chart of the topic."""
+    same marks, and each source in the colour it has in every chart of the topic — of the
+    current records or as recorded at a point."""
+    choices = replace(choices, dated_to=dated_to)
+    as_of = RecordPoint.at_time(dt.datetime.now(dt.UTC)) if recorded else None
     for slug in (messy.OSTRAVA, messy.MARROW, messy.CORVIA):
         panels = measure_panels(comparison.topic_overview(session, slug, as_of, choices))
         for panel in panels:

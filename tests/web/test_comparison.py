@@ -142,7 +142,7 @@ def test_leaving_out_parties_changes_the_comparison_and_the_permalink_keeps_it(
     assert "valdorian-staff" in beside and "valdorian-staff" not in compared
     (permalink,) = chosen.cssselect("p.permalink a")
     href = permalink.get("href")
-    assert "exclude_parties=1" in href and "as_of=" in href
+    assert "exclude_parties=1" in href and "recorded=" in href
     assert _sentence(doc(client, href), "deployed") == sentence
     twin = _twin(client, f"{OSTRAVA}?exclude_parties=1", "deployed")
     assert twin["sentence"] == sentence and twin["overlap"] == {"low": 11000, "high": 11000}

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.requests import Request
 
 from app.domain.comparison import Choices
+from app.domain.dates import utc_today
+from app.domain.record_points import RecordPoint
 from app.domain.vocabulary import Status
 from app.models import Estimate, Measure, Topic
 from app.services import comparison
@@ -251,13 +253,16 @@ def test_topic_csv_holds_every_figure_of_the_topic(client: TestClient, session: 
     assert any(r["derived"] == "derived: killed + wounded" for r in rows)
 
 
-def test_topic_csv_as_of_a_past_date(client: TestClient) -> None:
-    rows = _csv(client, f"/topics/{TOPIC}/figures.csv?as_of=2024-12-01")
+def test_topic_csv_with_a_figure_window_at_a_record_point(client: TestClient) -> None:
+    today = utc_today().isoformat()
+    url = f"/topics/{TOPIC}/figures.csv?as_of_to=2024-12-01&recorded={today}"
+    rows = _csv(client, url)
     now = _csv(client, f"/topics/{TOPIC}/figures.csv")
     assert 0 < len(rows) < len(now)
     assert all(r["dated"] <= "2024-12-01" for r in rows if r["dated"])
-    response = client.get(f"/topics/{TOPIC}/figures.csv?as_of=2024-12-01")
-    assert _filename(response) == f"{TOPIC}-figures-as-of-2024-12-01.csv"
+    assert _filename(client.get(url)) == f"{TOPIC}-figures-chosen-as-of-{today}.csv"
+    exact = client.get(f"/topics/{TOPIC}/figures.csv?recorded={today}T23:59:59.5Z")
+    assert _filename(exact) == f"{TOPIC}-figures-as-of-{today}T235959-500000Z.csv"
 
 
 def test_topic_json_holds_every_figure_of_the_topic(client: TestClient,
@@ -280,18 +285,16 @@ def _request(client: TestClient) -> Request:
                     "server": ("testserver", 80), "headers": [], "query_string": b""})
 
 
-@pytest.mark.parametrize("as_of", [None, "2025-02-01"])
+@pytest.mark.parametrize("recorded", [False, True])
 def test_topic_downloads_partial_links_both_files_with_the_choices(
-        client: TestClient, session: Session, as_of: str | None) -> None:
-    import datetime as dt
-
+        client: TestClient, session: Session, recorded: bool) -> None:
     choices = Choices(exclude_parties=True)
-    day = dt.date.fromisoformat(as_of) if as_of else None
-    view = comparison.topic_view(session, TOPIC, day, choices)
+    point = RecordPoint.end_of(utc_today()) if recorded else None
+    view = comparison.topic_view(session, TOPIC, point, choices)
+    expected_query = "exclude_parties=1" + (f"&recorded={point}" if point else "")
     markup = templates.get_template("_topic_downloads.html").render(
-        request=_request(client), view=view, embed_query="?exclude_parties=1")
+        request=_request(client), view=view, embed_query=f"?{expected_query}")
     links = html.fromstring(markup).cssselect("a")
-    expected_query = "exclude_parties=1" + (f"&as_of={as_of}" if as_of else "")
     assert [(urlsplit(a.get("href")).path, urlsplit(a.get("href")).query) for a in links] == [
         (f"/topics/{TOPIC}/figures.csv", expected_query),
         (f"/topics/{TOPIC}/figures.json", expected_query)]

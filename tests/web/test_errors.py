@@ -22,7 +22,8 @@ TOPIC = "north-korean-troops-in-russia"
 
 
 def _app_on(url: str) -> FastAPI:
-    return create_app(Settings(environment="test", secret_key="e" * 32, database_url=url))
+    return create_app(Settings(environment="test", secret_key="e" * 32, database_url=url,
+                               review="off"))
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def signed_in(sqlite_url: str) -> Iterator[tuple[TestClient, Session]]:
     session = Session(bind=connection, join_transaction_mode="create_savepoint",
                       expire_on_commit=False)
     app = create_app(Settings(environment="test", database_url=sqlite_url,
-                              secret_key="v" * 32), engine=engine)
+                              secret_key="v" * 32, review="off"), engine=engine)
 
     def _session() -> Iterator[Session]:
         yield session
@@ -64,7 +64,7 @@ def test_pages_are_valid_html(signed_in: tuple[TestClient, Session], tmp_path: P
     eid = session.scalar(select(Estimate.id).order_by(Estimate.id))
     pages = {  # name: (address, the status it must answer)
         "home": ("/", 200), "search": ("/?q=korea", 200), "topic": (f"/topics/{TOPIC}", 200),
-        "topic-as-of": (f"/topics/{TOPIC}?as_of=2025-01-31", 200),
+        "topic-as-of": (f"/topics/{TOPIC}?recorded=2100-01-01&as_of_to=2025-01-31", 200),
         "source": ("/sources/south-korea-nis", 200), "estimate": (f"/estimates/{eid}", 200),
         "history": (f"/estimates/{eid}/history", 200), "edit": (f"/estimates/{eid}/edit", 200),
         "new": ("/estimates/new", 200), "retract": (f"/estimates/{eid}/retract", 200),
@@ -75,6 +75,7 @@ def test_pages_are_valid_html(signed_in: tuple[TestClient, Session], tmp_path: P
         "edit-measure": (f"/topics/{TOPIC}/measures/casualties/edit", 200),
         "edit-source": ("/sources/south-korea-nis/edit", 200),
         "topics": ("/topics", 200), "sources": ("/sources", 200),
+        "captures": ("/editor/captures", 200), "failed-captures": ("/editor/captures/failed", 200),
     }
     for name, (url, status) in pages.items():
         response = client.get(url)

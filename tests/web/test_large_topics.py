@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.comparison import Choices
+from app.domain.dates import PartialDate, utc_today
 from app.models import Citation, Estimate, Measure, Revision, Source, Topic
-from app.services import comparison, marks
+from app.services import chain, comparison, marks
 from app.services.comparison import RECENT, TopicView
 from app.services.revisions import citation_dict
 from tests import factories
@@ -75,14 +76,16 @@ def _grow(session: Session, n: int, *, sources: int = 6, months: int = 24, seed:
         added.append(e)
     session.add_all(added)
     session.flush()
-    session.add_all(Revision(estimate_id=e.id, number=1, action="create", created_at=now, after={
+    revisions = [Revision(estimate_id=e.id, number=1, action="create", created_at=now, after={
         "low": e.low, "high": e.high, "best": None, "qualifier": e.qualifier,
         "as_of": _iso(e.as_of, e.as_of_precision), "scope": e.scope,
         "scope_note": e.scope_note, "confidence": e.confidence,
         "confidence_note": e.confidence_note,
         "stated_on": _iso(e.stated_on, e.stated_on_precision), "claimant": "", "notes": "",
         "status": "active", "citations": [citation_dict(c) for c in e.citations]})
-        for e in added)
+        for e in added]
+    chain.link(session, *revisions)  # each in its place in the history's chain
+    session.add_all(revisions)
     session.commit()
 
 
@@ -204,12 +207,16 @@ def test_choices_and_the_record_date_carry_over_to_all_figures(
     assert body["total"] == len(expected)
     assert [item["id"] for item in body["items"]] == [e[0] for e in expected[:50]]
 
-    # As the records stood on a day: figures dated later are left out, the link keeps the day.
-    past = doc(client, "/topics/big?as_of=2025-01-31")
+    # As recorded at a point, with a figure window: figures dated later are left out, the
+    # link keeps both.
+    today = utc_today()
+    past = doc(client, f"/topics/big?recorded={today}&as_of_to=2025-01-31")
     link = _all_link(past)
-    assert parse_qs(urlsplit(link.get("href")).query)["as_of"] == ["2025-01-31"]
+    query = parse_qs(urlsplit(link.get("href")).query)
+    assert query["recorded"] == [today.isoformat()] and query["as_of_to"] == ["2025-01-31"]
     listed = doc(client, link.get("href"))
-    assert "As they were recorded on 2025-01-31" in listed.cssselect("p.lede")[0].text_content()
+    assert f"Records as of {PartialDate(today, 'day').label()}." in listed.cssselect(
+        "p.lede")[0].text_content()
     ids = _figure_ids(listed.cssselect("table.estimates")[0])
     assert ids == [e[0] for e in _newest_first(session, dated_to=dt.date(2025, 1, 31))
                    if e[0] in set(ids)][:50]

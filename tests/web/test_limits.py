@@ -229,8 +229,8 @@ def test_a_number_is_not_a_date_on_a_page(client: TestClient, url: str) -> None:
 @pytest.mark.usefixtures("demo")
 def test_real_dates_still_filter(client: TestClient) -> None:
     assert client.get("/api/estimates?as_of_to=2025-01-31").status_code == 200
-    assert client.get(f"/topics/{TOPIC}?as_of=2025-06-01&as_of_from=2024-10-01").status_code == (
-        200)
+    assert client.get(f"/topics/{TOPIC}?as_of_to=2025-06-01&as_of_from=2024-10-01"
+                      f"&recorded=2100-01-01T00:00:00Z").status_code == 200
 
 
 @pytest.mark.usefixtures("demo")

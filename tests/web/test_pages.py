@@ -12,10 +12,9 @@ from lxml.etree import _Element
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 
-from app.domain.dates import utc_today
 from app.models import Citation, Estimate, Measure, Revision, Source, place
 from app.schemas.estimates import EstimatePatch
-from app.services import estimates
+from app.services import chain, estimates
 from tests import factories
 from tests.web.parsing import chart as _chart
 from tests.web.parsing import doc as _doc
@@ -114,33 +113,37 @@ def test_figures_spanning_orders_of_magnitude_use_a_labelled_log_scale(
     assert xs["south-korea-nis"] < xs["big"]
 
 
-def test_as_of_leaves_out_later_figures(client: TestClient) -> None:
-    doc = _doc(client, f"/topics/{TOPIC}?as_of=2025-01-31")
+def test_the_figure_window_leaves_out_later_figures(client: TestClient) -> None:
+    doc = _doc(client, f"/topics/{TOPIC}?as_of_to=2025-01-31")
     assert [r["source"] for r in _rows(_chart(doc, "deployed"))] == ["south-korea-nis"]
     assert len(_rows(_chart(doc, "casualties"))) == 3
+    assert doc.cssselect("p.as-of-note")[0].text_content() == (
+        "Figures dated up to 31 January 2025.")
     permalink = doc.cssselect("p.permalink a")[0].get("href")
-    assert permalink.endswith(f"/topics/{TOPIC}?as_of=2025-01-31")
-    early = _doc(client, f"/topics/{TOPIC}?as_of=2024-12-31")
+    assert permalink.startswith(f"http://testserver/topics/{TOPIC}?as_of_to=2025-01-31"
+                                "&recorded=20")
+    early = _doc(client, f"/topics/{TOPIC}?as_of_to=2024-12-31")
     assert [r["source"] for r in _rows(_chart(early, "deployed"))] == ["south-korea-nis"]
     assert not early.cssselect("section#measure-killed svg.range-chart")
     assert "No estimates yet." in early.cssselect("section#measure-killed p.sentence")[0].text
 
 
-def test_as_of_ignores_revisions_made_later(client: TestClient, session: Session) -> None:
+def test_a_permalink_ignores_revisions_made_later(client: TestClient,
+                                                  session: Session) -> None:
+    permalink = _doc(client, f"/topics/{TOPIC}").cssselect("p.permalink a")[0].get("href")
     us = session.scalar(select(Estimate.id).join(Source).join(Measure).where(
         Source.slug == "us-officials", Measure.slug == "casualties"))
     assert us is not None
     estimates.update_estimate(session, us, EstimatePatch(version=1, low=1500, high=1500), None)
     session.commit()
-    yesterday = (utc_today() - dt.timedelta(days=1)).isoformat()
-    then = {r["source"]: r["value"]
-            for r in _rows(_chart(_doc(client, f"/topics/{TOPIC}?as_of={yesterday}"),
-                                  "casualties"))}
+    then = {r["source"]: r["value"] for r in _rows(_chart(_doc(client, permalink),
+                                                          "casualties"))}
     now = {r["source"]: r["value"]
            for r in _rows(_chart(_doc(client, f"/topics/{TOPIC}"), "casualties"))}
     assert then["us-officials"] == "about 1,200"
     assert now["us-officials"] == "about 1,500"
-    api = client.get(f"/api/topics/{TOPIC}", params={"as_of": yesterday}).json()
+    recorded = permalink.split("recorded=")[1]
+    api = client.get(f"/api/topics/{TOPIC}", params={"recorded": recorded}).json()
     assert {e["figure"] for e in api["measures"][3]["latest"]} >= {"about 1,200"}
 
 
@@ -292,7 +295,9 @@ def test_security_headers(client: TestClient) -> None:
     assert "frame-ancestors *" in embed.headers["content-security-policy"]
     assert "x-frame-options" not in embed.headers
     doc = html.fromstring(page.text)
-    assert not doc.cssselect("script") and not doc.cssselect("style")
+    # Nothing runs: the one <script> is the JSON-LD data block, which browsers never execute.
+    assert [s.get("type") for s in doc.cssselect("script")] == ["application/ld+json"]
+    assert not doc.cssselect("style")
     assert not doc.xpath("//*[@style]"), "inline style attributes would break the CSP"
 
 
@@ -329,10 +334,10 @@ def _count_queries(engine: Engine, client: TestClient, url: str) -> int:
 
 
 @pytest.mark.parametrize("url", ["/", f"/topics/{TOPIC}", "/sources/us-officials",
-                                 f"/topics/{TOPIC}?as_of=2025-06-01",
+                                 f"/topics/{TOPIC}?recorded=2100-01-01&as_of_to=2025-06-01",
                                  f"/topics/{TOPIC}?exclude_parties=1&as_of_from=2024-03-01",
                                  f"/topics/{TOPIC}/measures/killed/figures",
-                                 f"/topics/{TOPIC}/measures/killed/figures?as_of=2025-06-01",
+                                 f"/topics/{TOPIC}/measures/killed/figures?recorded=2100-01-01",
                                  f"/embed/topics/{TOPIC}/casualties.svg"])
 def test_queries_per_page_do_not_grow_with_estimates(
     client: TestClient, session: Session, engine: Engine, url: str
@@ -364,7 +369,7 @@ def test_queries_per_page_do_not_grow_with_estimates(
     session.execute(insert(Citation), [
         {"estimate_id": eid, "publication": f"Paper {n}", "url": "https://example.org"}
         for n, eid in enumerate(ids)])
-    session.execute(insert(Revision), [
+    chain.append(session, Revision, [
         {"estimate_id": eid, "number": 1, "action": "create", "created_at": now, "after": {
             "low": row["low"], "high": row["high"], "best": None, "qualifier": "between",
             "as_of": f"{row['as_of']:%Y-%m}" if row["as_of"] else None,
@@ -401,7 +406,10 @@ def test_user_text_is_escaped_in_html_and_svg(client: TestClient, session: Sessi
     session.commit()
     for url in (f"/topics/{TOPIC}", "/", "/sources/xss", "/?q=script"):
         doc = _doc(client, url)
-        assert not doc.xpath("//script") and not doc.xpath("//*[@onload]")
+        # Only the JSON-LD data block (topic pages), whose text holds no markup at all.
+        assert not doc.xpath("//script[not(@type='application/ld+json')]")
+        assert all("<" not in (block.text or "") for block in doc.xpath("//script"))
+        assert not doc.xpath("//*[@onload]")
         assert not doc.xpath("//b") and not doc.xpath("//i")
         assert XSS[:25] in doc.text_content()
     svg = _chart(_doc(client, f"/topics/{TOPIC}"), "killed")

@@ -166,7 +166,7 @@ def _meta(doc: _Element, key: str, value: str) -> str:
 def test_topic_page_has_description_canonical_and_open_graph(client: TestClient,
                                                               session: Session) -> None:
     topic = session.scalars(select(Topic).where(Topic.slug == TOPIC)).one()
-    doc = _doc(client, f"/topics/{TOPIC}?exclude_parties=1&as_of=2025-02-01")
+    doc = _doc(client, f"/topics/{TOPIC}?exclude_parties=1&as_of_to=2025-02-01")
     canonical = f"http://testserver/topics/{TOPIC}"
     assert _meta(doc, "name", "description") == topic.summary
     (link,) = doc.xpath("/html/head/link[@rel='canonical']")

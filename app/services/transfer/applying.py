@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from app.domain.actor import Actor
 from app.domain.dates import partial_iso
 from app.domain.errors import ValidationFailed
+from app.domain.review import ReviewPending
 from app.domain.vocabulary import Status
 from app.models import Estimate, Measure, Source, Topic
 from app.schemas.catalog import MeasurePatch
 from app.schemas.estimates import CitationIn, EstimateDraft, EstimatePatch
-from app.services import audit_trail, catalog, catalog_edits, estimates
+from app.services import audit_trail, catalog, catalog_edits, estimates, review_queue
 from app.services.revisions import snapshot
 from app.services.transfer.party_marks import PartyMarks
 from app.services.transfer.reading import Document
@@ -44,11 +45,17 @@ class _Placed:
 
 
 def apply(session: Session, document: Document, actor: Actor | None = None, *,
-          comment: str = "import", progress: Progress | None = None) -> Report:
+          comment: str = "import", progress: Progress | None = None,
+          review_required: bool = False) -> Report:
     """Write the document; the caller commits (or rolls back for a dry run). A savepoint
-    undoes everything already written when a row turns out to be refused."""
+    undoes everything already written when a row turns out to be refused. With review
+    required, new estimates and changes to what readers compare wait for a second editor
+    (services.review), as they do from the form."""
+    waiting = review_queue.waiting_total(session) if review_required else 0
     with session.begin_nested():
-        report = _Import(session, actor, comment).run(document, progress)
+        report = _Import(session, actor, comment, review_required).run(document, progress)
+    if review_required:
+        report.awaiting_review = review_queue.waiting_total(session) - waiting
     audit_trail.note(session, "import_applied", created=report.created,
                      updated=report.updated, unchanged=report.unchanged,
                      rows=len(document.records))
@@ -56,8 +63,10 @@ def apply(session: Session, document: Document, actor: Actor | None = None, *,
 
 
 class _Import:
-    def __init__(self, session: Session, actor: Actor | None, comment: str) -> None:
+    def __init__(self, session: Session, actor: Actor | None, comment: str,
+                 review_required: bool = False) -> None:
         self.session, self.actor, self.comment = session, actor, comment
+        self.review_required = review_required
         self.resolver = catalog.Resolver(session, actor)
         self.parties = PartyMarks(session, actor, comment)
         self.report = Report(created_topics=self.resolver.created_topics,
@@ -88,6 +97,8 @@ class _Import:
             except ValidationFailed as exc:
                 self.errors.extend(RowError(record.line, name, message)
                                    for name, message in exc.fields.items())
+            except ReviewPending as exc:
+                self.errors.append(RowError(record.line, "id", exc.message))
             if progress:
                 progress(done, len(placed))
         if self.errors:
@@ -207,7 +218,8 @@ class _Import:
         estimates.update_estimate(self.session, e.id, EstimatePatch(
             version=e.version, comment=self.comment,
             citations=[CitationIn(**c) for c in record.citations],
-            **{k: v for k, v in wanted.items() if k != "status"}), self.actor)
+            **{k: v for k, v in wanted.items() if k != "status"}), self.actor,
+            review_required=self.review_required)
         self._set_status(e, wanted.get("status"))
         self._count_since(e, before)
 
@@ -219,7 +231,8 @@ class _Import:
         draft = EstimateDraft(**values, citations=[CitationIn(**c) for c in record.citations])
         estimates.insert_estimate(self.session, p.measure, p.source, draft, self.actor,
                                   status=record.values["status"], comment=self.comment,
-                                  estimate_id=record.id, version=record.version)
+                                  estimate_id=record.id, version=record.version,
+                                  review_required=self.review_required)
         self.report.created += 1
 
     def _update_match(self, found: Estimate, record: Record) -> int:
@@ -234,7 +247,7 @@ class _Import:
             estimates.update_estimate(self.session, found.id, EstimatePatch(
                 version=found.version, comment=self.comment,
                 citations=[CitationIn(**c) for c in known + new_citations], **changes),
-                self.actor)
+                self.actor, review_required=self.review_required)
         if "status" in record.filled:
             self._set_status(found, record.values["status"])
         return before

@@ -24,6 +24,7 @@ from app.services.transfer.columns import (
     JSON_ESTIMATE_KEYS,
     VALUE_FIELDS,
 )
+from app.services.visibility import published
 
 FORMAT = "reckon/2"  # reckon/1 had no ids, versions, names or party marks; both read back
 
@@ -33,6 +34,7 @@ def _all_estimates(session: Session) -> list[Estimate]:
     return list(session.scalars(
         select(Estimate)
         .join(Estimate.measure).join(Measure.topic).join(Estimate.source)
+        .where(published())  # what readers see: nothing waiting for review
         .options(joinedload(Estimate.measure).joinedload(Measure.topic),
                  joinedload(Estimate.source), selectinload(Estimate.citations))
         .order_by(Topic.slug, Measure.position, Measure.slug, Source.slug, Estimate.as_of,

@@ -32,6 +32,7 @@ class Report:
     updated: int = 0
     unchanged: int = 0
     stale: list[StaleRow] = field(default_factory=list)
+    awaiting_review: int = 0  # new estimates and changes put forward (RECKON_REVIEW)
 
     @property
     def changes(self) -> int:
@@ -45,6 +46,9 @@ class Report:
         counts = f"{self.updated} updated, {self.created} created, {self.unchanged} unchanged"
         if self.stale:
             counts += f", {len(self.stale)} stale (not applied)"
+        if self.awaiting_review:
+            counts += (f" ({self.awaiting_review} awaiting review by a second editor: not "
+                       "published until approved)")
         parts = [counts]
         for label, names in (("new topics", self.created_topics),
                              ("new measures", self.created_measures),

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.web.api import activity, catalog, estimates, sources, topics, users
+from app.web.api import activity, captures, catalog, estimates, review, sources, topics, users
 
 router = APIRouter(prefix="/api", tags=["api"])
 # The catalogue's longer paths (/topics/{slug}/sources…) go before the readers' routes, so no
 # shorter pattern added there later can take them.
-for module in (catalog, topics, sources, estimates, activity, users):
+for module in (catalog, topics, sources, estimates, captures, review, activity, users):
     router.include_router(module.router)

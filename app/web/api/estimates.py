@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from app.domain.vocabulary import Status
 from app.schemas.common import IsoDate, Slug
@@ -18,8 +18,10 @@ from app.schemas.estimates import (
     StatusChange,
 )
 from app.services import estimates, listing
+from app.web.api.captures import with_captures
 from app.web.api.params import Id, IfMatch, PageNumber, PerPage, SlugQuery, if_match_version
-from app.web.deps import CurrentEditor, SessionDep
+from app.web.api.proposals import editor_detail
+from app.web.deps import CurrentEditor, ReaderOrEditor, ReviewRequired, SessionDep
 
 router = APIRouter()
 # As a topic page's as_of_from and as_of_to: unlike as_of_from and as_of_to here, a figure
@@ -59,16 +61,25 @@ def list_estimates(
 
 
 @router.get("/estimates/{estimate_id}", response_model=EstimateDetail)
-def get_estimate(estimate_id: Id, session: SessionDep) -> EstimateDetail:
-    return EstimateDetail.of(estimates.get_estimate(session, estimate_id))
+def get_estimate(estimate_id: Id, session: SessionDep, editor: ReaderOrEditor,
+                 request: Request) -> EstimateDetail:
+    """As readers see it (only if published, with the revisions they see), or with a token
+    as an editor sees it, with what waits for review (`proposal`). Each citation carries
+    its page's latest capture (`capture`)."""
+    if editor is not None:
+        return with_captures(request, session, editor_detail(session, estimate_id))
+    return with_captures(request, session,
+                         EstimateDetail.of(estimates.get_estimate(session, estimate_id)))
 
 
 @router.post("/estimates", response_model=EstimateDetail, status_code=status.HTTP_201_CREATED)
 def create_estimate(
-    data: EstimateCreate, session: SessionDep, editor: CurrentEditor
+    data: EstimateCreate, session: SessionDep, editor: CurrentEditor, review: ReviewRequired,
 ) -> EstimateDetail:
-    created = estimates.create_estimate(session, data, editor)
-    return EstimateDetail.of(estimates.get_estimate(session, created.id))
+    """A new estimate; when review is required it waits (`review`: pending) until a second
+    editor approves it."""
+    created = estimates.create_estimate(session, data, editor, review_required=review)
+    return editor_detail(session, created.id)
 
 
 @router.patch("/estimates/{estimate_id}", response_model=EstimateDetail, responses=_CONFLICT)
@@ -77,12 +88,16 @@ def update_estimate(
     patch: EstimatePatch,
     session: SessionDep,
     editor: CurrentEditor,
+    review: ReviewRequired,
     if_match: IfMatch = None,
 ) -> EstimateDetail:
+    """A change to the figure, dates, scope or source of a published estimate waits for
+    review (`proposal`) when review is required; the rest applies at once."""
     estimates.update_estimate(
-        session, estimate_id, patch, editor, version=if_match_version(if_match)
+        session, estimate_id, patch, editor, version=if_match_version(if_match),
+        review_required=review,
     )
-    return EstimateDetail.of(estimates.get_estimate(session, estimate_id))
+    return editor_detail(session, estimate_id)
 
 
 def _status_change(
@@ -91,7 +106,7 @@ def _status_change(
 ) -> EstimateDetail:
     version = body.version if body.version is not None else if_match_version(if_match)
     estimates.set_status(session, estimate_id, new_status, body.reason, editor, version=version)
-    return EstimateDetail.of(estimates.get_estimate(session, estimate_id))
+    return editor_detail(session, estimate_id)
 
 
 @router.post("/estimates/{estimate_id}/retract", response_model=EstimateDetail,
@@ -116,9 +131,9 @@ def restore_estimate(
              responses=_CONFLICT)
 def revert_estimate(
     estimate_id: Id, body: RevertIn, session: SessionDep, editor: CurrentEditor,
-    if_match: IfMatch = None,
+    review: ReviewRequired, if_match: IfMatch = None,
 ) -> EstimateDetail:
     version = body.version if body.version is not None else if_match_version(if_match)
     estimates.revert_estimate(session, estimate_id, body.revision, editor, version=version,
-                              comment=body.comment)
-    return EstimateDetail.of(estimates.get_estimate(session, estimate_id))
+                              comment=body.comment, review_required=review)
+    return editor_detail(session, estimate_id)

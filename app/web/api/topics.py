@@ -19,13 +19,12 @@ from app.schemas.catalog import (
     TopicCreate,
     TopicSummary,
 )
-from app.schemas.common import IsoDate
 from app.schemas.comparison import Choices as ChoicesOut
 from app.schemas.comparison import ComparisonEntry, MeasureComparison, Span, TopicDetail
 from app.schemas.estimates import CitationOut
 from app.services import catalog, comparison, search
 from app.services.comparison import Entry, MeasureView
-from app.web.choices import ChoicesDep
+from app.web.choices import ChoicesDep, RecordedDep
 from app.web.deps import CurrentEditor, SessionDep
 
 router = APIRouter()
@@ -91,18 +90,17 @@ def measure_comparison(m: MeasureView) -> MeasureComparison:
 
 
 @router.get("/topics/{slug}", response_model=TopicDetail)
-def get_topic(
-    slug: str,
-    session: SessionDep,
-    choices: ChoicesDep,
-    as_of: Annotated[IsoDate | None, Query(description="The comparison as it stood then.")] = None,
-) -> TopicDetail:
-    view = comparison.topic_view(session, slug, as_of, choices)
+def get_topic(slug: str, session: SessionDep, choices: ChoicesDep,
+              at: RecordedDep) -> TopicDetail:
+    """The comparison now, or as recorded at a point (`recorded`): then it never changes."""
+    view = comparison.topic_view(session, slug, at, choices)
     return TopicDetail(
         slug=view.topic.slug,
         title=view.topic.title,
         summary=view.topic.summary,
-        as_of=as_of,
+        as_of=view.as_of,
+        recorded=at.param() if at else None,
+        last_change=view.last_change,
         choices=ChoicesOut(
             exclude_parties=choices.exclude_parties, sources=sorted(choices.sources),
             as_of_from=choices.dated_from, as_of_to=choices.dated_to,

@@ -11,10 +11,11 @@ from app.domain.citations import CITATION_FIELDS
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.figures import format_figure
 from app.domain.numbers import format_number
+from app.domain.review import ReviewPending
 from app.domain.vocabulary import Confidence, Qualifier, Scope, SourceKind
 from app.models import Estimate
-from app.services import catalog, estimates, revisions
-from app.web.deps import EditorVisitor, FormDep, SessionDep
+from app.services import catalog, estimates, review, revisions
+from app.web.deps import EditorVisitor, FormDep, ReviewRequired, SessionDep
 from app.web.editor.common import redirect
 from app.web.forms.estimate import (
     Checked,
@@ -28,15 +29,17 @@ from app.web.forms.estimate import (
 )
 from app.web.forms.fields import field
 from app.web.templating import render_page
-from app.web.visitor import check_csrf
+from app.web.visitor import Visitor, check_csrf
 
 router = APIRouter()
 
 
 def _form_page(request: Request, session: Session, form: EstimateForm, *, status: int = 200,
-               estimate: Estimate | None = None, reading: str = "") -> Response:
+               estimate: Estimate | None = None, reading: str = "", notice: str = "",
+               review_note: str = "") -> Response:
     return render_page(
         request, "estimate_form.html", status_code=status, form=form, estimate=estimate,
+        notice=notice, review_note=review_note,
         topics=catalog.list_topics(session), sources=catalog.list_sources(session),
         kinds=list(SourceKind), qualifiers=list(Qualifier), citation_fields=CITATION_FIELDS,
         scopes=list(Scope), confidences=list(Confidence),
@@ -57,12 +60,31 @@ def _reading(checked: Checked) -> str:
 @router.get("/estimates/new", response_class=HTMLResponse, name="new_estimate")
 def new_estimate_form(request: Request, session: SessionDep, visitor: EditorVisitor,
                       topic: str = "", measure: str = "") -> Response:
-    return _form_page(request, session, EstimateForm.for_new(topic[:100], measure[:100]))
+    return _form_page(request, session, EstimateForm.for_new(topic[:100], measure[:100]),
+                      review_note=_review_note(request, session, None, visitor))
+
+
+def _review_note(request: Request, session: Session, estimate: Estimate | None,
+                 visitor: Visitor) -> str:
+    """What saving this form publishes at once, and what waits for a second editor."""
+    waiting = review.pending_proposal(session, estimate.id) if estimate is not None else None
+    if waiting is not None and review.owns(waiting, visitor.actor):
+        return ("This form shows your change that awaits review: saving it replaces that "
+                "change (set the figure, dates, scope and source back to what readers see to "
+                "withdraw it).")
+    if not request.app.state.settings.review_required:
+        return ""
+    if estimate is None:
+        return "A second editor approves a new estimate before readers see it."
+    if estimate.review != "approved":
+        return "Not published yet: a second editor approves it before readers see it."
+    return ("Changes to the figure, its dates, scope or source wait for a second editor's "
+            "approval (readers see the current values until then); the rest is saved at once.")
 
 
 @router.post("/estimates/new", response_class=HTMLResponse)
 def new_estimate(request: Request, session: SessionDep, visitor: EditorVisitor,
-                 form_data: FormDep) -> Response:
+                 form_data: FormDep, review_required: ReviewRequired) -> Response:
     check_csrf(visitor, field(form_data, "csrf_token"))
     form = EstimateForm.from_form(form_data)
     checked = check_estimate_form(form, editing=False)
@@ -72,7 +94,8 @@ def new_estimate(request: Request, session: SessionDep, visitor: EditorVisitor,
         return _form_page(request, session, form, reading=_reading(checked))
     try:
         created = estimates.create_placed(session, placement(form),
-                                          estimate_draft(form, checked), visitor.actor)
+                                          estimate_draft(form, checked), visitor.actor,
+                                          review_required=review_required)
     except ValidationFailed as exc:
         form.errors.update(exc.fields)
         return _form_page(request, session, form, status=422)
@@ -82,15 +105,22 @@ def new_estimate(request: Request, session: SessionDep, visitor: EditorVisitor,
 @router.get("/estimates/{estimate_id}/edit", response_class=HTMLResponse, name="edit_estimate")
 def edit_estimate_form(request: Request, estimate_id: int, session: SessionDep,
                        visitor: EditorVisitor) -> Response:
-    estimate = estimates.get_estimate(session, estimate_id)
-    return _form_page(request, session, EstimateForm.for_edit(estimate), estimate=estimate)
+    estimate = estimates.get_estimate(session, estimate_id, unpublished=True)
+    # The author of a change that awaits review goes on from what they proposed.
+    waiting = review.pending_proposal(session, estimate.id)
+    proposed = (waiting.proposed if waiting is not None and waiting.kind == "edit"
+                and review.owns(waiting, visitor.actor) else None)
+    return _form_page(request, session, EstimateForm.for_edit(estimate, proposed),
+                      estimate=estimate,
+                      review_note=_review_note(request, session, estimate, visitor))
 
 
 @router.post("/estimates/{estimate_id}/edit", response_class=HTMLResponse)
 def edit_estimate(request: Request, estimate_id: int, session: SessionDep,
-                  visitor: EditorVisitor, form_data: FormDep) -> Response:
+                  visitor: EditorVisitor, form_data: FormDep,
+                  review_required: ReviewRequired) -> Response:
     check_csrf(visitor, field(form_data, "csrf_token"))
-    estimate = estimates.get_estimate(session, estimate_id)
+    estimate = estimates.get_estimate(session, estimate_id, unpublished=True)
     form = EstimateForm.from_form(form_data)
     fixed = revisions.snapshot(estimate)
     for name in ("topic", "measure", "source"):  # fixed once an estimate exists
@@ -105,12 +135,16 @@ def edit_estimate(request: Request, estimate_id: int, session: SessionDep,
         return _conflict_page(request, session, estimate, form, checked, version)
     try:
         estimates.update_estimate(session, estimate_id, estimate_patch(form, checked),
-                                  visitor.actor, version=version)
+                                  visitor.actor, version=version,
+                                  review_required=review_required)
     except ValidationFailed as exc:
         form.errors.update(exc.fields)
         return _form_page(request, session, form, status=422, estimate=estimate)
+    except ReviewPending as exc:
+        return _form_page(request, session, form, status=409, estimate=estimate,
+                          notice=f"Nothing was saved. {exc.message}")
     except Conflict:
-        fresh = estimates.get_estimate(session, estimate_id)
+        fresh = estimates.get_estimate(session, estimate_id, unpublished=True)
         return _conflict_page(request, session, fresh, form, checked, version)
     return redirect(request.url_for("estimate_page", estimate_id=estimate_id))
 

@@ -9,7 +9,7 @@ from app.domain.errors import Conflict, PermissionDenied
 from app.domain.vocabulary import Status
 from app.models import Estimate
 from app.services import estimates
-from app.web.deps import EditorVisitor, FormDep, SessionDep
+from app.web.deps import EditorVisitor, FormDep, ReviewRequired, SessionDep
 from app.web.editor.common import redirect
 from app.web.errors import error_page
 from app.web.forms.fields import field, whole_number
@@ -32,7 +32,8 @@ def _status_page(request: Request, estimate: Estimate, action: str, *, status: i
 def status_form(request: Request, estimate_id: int, session: SessionDep,
                 visitor: EditorVisitor) -> Response:
     action = request.url.path.rsplit("/", 1)[-1]
-    return _status_page(request, estimates.get_estimate(session, estimate_id), action)
+    estimate = estimates.get_estimate(session, estimate_id, unpublished=True)
+    return _status_page(request, estimate, action)
 
 
 @router.post("/estimates/{estimate_id}/retract", response_class=HTMLResponse,
@@ -43,7 +44,7 @@ def change_status(request: Request, estimate_id: int, session: SessionDep,
                   visitor: EditorVisitor, form: FormDep) -> Response:
     action = request.url.path.rsplit("/", 1)[-1]
     check_csrf(visitor, field(form, "csrf_token"))
-    estimate = estimates.get_estimate(session, estimate_id)
+    estimate = estimates.get_estimate(session, estimate_id, unpublished=True)
     reason = field(form, "reason")[:1000]
     if not reason:
         return _status_page(request, estimate, action, status=422,
@@ -53,7 +54,7 @@ def change_status(request: Request, estimate_id: int, session: SessionDep,
         estimates.set_status(session, estimate_id, new_status, reason, visitor.actor,
                              version=whole_number(field(form, "version")))
     except Conflict as exc:
-        fresh = estimates.get_estimate(session, estimate_id)
+        fresh = estimates.get_estimate(session, estimate_id, unpublished=True)
         return _status_page(request, fresh, action, status=409, reason=reason,
                             message=exc.message)
     return redirect(request.url_for("estimate_page", estimate_id=estimate_id))
@@ -62,14 +63,14 @@ def change_status(request: Request, estimate_id: int, session: SessionDep,
 @router.post("/estimates/{estimate_id}/revert", response_class=HTMLResponse,
              name="revert_page")
 def revert(request: Request, estimate_id: int, session: SessionDep, visitor: EditorVisitor,
-           form: FormDep) -> Response:
+           form: FormDep, review_required: ReviewRequired) -> Response:
     check_csrf(visitor, field(form, "csrf_token"))
     assert visitor.actor is not None
     try:
         estimates.revert_estimate(
             session, estimate_id, whole_number(field(form, "revision")) or 0, visitor.actor,
             version=whole_number(field(form, "version")),
-            comment=field(form, "comment")[:1000],
+            comment=field(form, "comment")[:1000], review_required=review_required,
         )
     except Conflict as exc:
         return error_page(request, 409, exc.message)

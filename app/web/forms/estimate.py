@@ -20,6 +20,7 @@ from app.domain.dates import parse_optional_date, parse_partial_date
 from app.domain.errors import FigureError
 from app.domain.figures import Figure, format_figure, resolve_figure
 from app.domain.numbers import parse_number
+from app.domain.review import with_reviewed
 from app.domain.vocabulary import Confidence, Scope, SourceKind
 from app.models import Estimate
 from app.schemas.common import SLUG_RE
@@ -68,13 +69,15 @@ class EstimateForm:
                            "scope": Scope.TOTAL, "confidence": Confidence.REPORTED})
 
     @classmethod
-    def for_edit(cls, e: Estimate) -> EstimateForm:
-        snap = snapshot(e)
+    def for_edit(cls, e: Estimate, proposed: dict[str, Any] | None = None) -> EstimateForm:
+        """The estimate's values; or, for the author of a change that awaits review, the
+        values it proposes (services.review), to go on from."""
+        snap = snapshot(e) if proposed is None else with_reviewed(snapshot(e), proposed)
         values = {
             "topic": snap["topic"], "measure": snap["measure"], "source": snap["source"],
-            "figure": format_figure(e.low, e.high, e.qualifier),
-            "best": "" if e.best is None else str(e.best),
-            "claimant": e.claimant, "notes": e.notes, "version": str(e.version),
+            "figure": format_figure(snap["low"], snap["high"], snap["qualifier"]),
+            "best": "" if snap["best"] is None else str(snap["best"]),
+            "claimant": snap["claimant"], "notes": snap["notes"], "version": str(e.version),
             **{name: snap[name] or "" for name in DATED + CLAIMED},
         }
         citations = [{k: str(c[k] or "") for k in CITATION_NAMES} for c in snap["citations"]]

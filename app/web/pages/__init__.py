@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.web.pages import (
     activity,
+    captures,
     chart_images,
     downloads,
     embed,
@@ -14,5 +15,6 @@ from app.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (reader, figures, chart_images, history, activity, embed, indexes, downloads):
+for module in (reader, figures, chart_images, history, activity, embed, indexes, downloads,
+               captures):
     router.include_router(module.router)

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.schemas.common import IsoDate
+from app.domain.record_points import describe
 from app.services.figures_page import PER_PAGE, FiguresPage, figures_page
-from app.web.caching import cached
-from app.web.choices import ChoicesDep, with_choices
+from app.web.caching import cached, settled
+from app.web.choices import ChoicesDep, RecordedDep, recorded_params, with_choices
 from app.web.deps import SessionDep, VisitorDep
 from app.web.templating import render_page
 
@@ -19,12 +19,12 @@ router = APIRouter()
 
 
 def _twin(request: Request, shown: FiguresPage) -> str:
-    """The JSON of the same figures: this page of /api/estimates, or — as of a past date,
-    which only the topic's twin rebuilds — the topic as it stood then."""
+    """The JSON of the same figures: this page of /api/estimates, or — as recorded at a
+    point, which only the topic's twin rebuilds — the topic as it stood then."""
     slug = shown.topic.slug
-    if shown.as_of is not None:
+    if shown.recorded is not None:
         return with_choices(str(request.url_for("get_topic", slug=slug)), shown.choices,
-                            as_of=shown.as_of.isoformat())
+                            **recorded_params(shown.recorded))
     params = [("topic", slug), ("measure", shown.measure.slug), ("status", "active"),
               *(("source", s) for s in sorted(shown.choices.sources))]
     if shown.choices.dated_from:
@@ -39,15 +39,13 @@ def _twin(request: Request, shown: FiguresPage) -> str:
             name="measure_figures")
 def measure_figures(
     request: Request, slug: str, measure: str, session: SessionDep, visitor: VisitorDep,
-    choices: ChoicesDep,
+    choices: ChoicesDep, at: RecordedDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    as_of: Annotated[IsoDate | None, Query(
-        description="The figures as they were recorded on this date (YYYY-MM-DD).")] = None,
 ) -> Response:
     def render() -> Response:
-        shown = figures_page(session, slug, measure, page, choices, as_of, PER_PAGE)
+        shown = figures_page(session, slug, measure, page, choices, at, PER_PAGE)
         here = str(request.url_for("measure_figures", slug=slug, measure=measure))
-        dated = {"as_of": as_of.isoformat()} if as_of else {}
+        dated = recorded_params(at)
 
         def page_url(number: int) -> str:
             # Page 1 has no number: one address per page.
@@ -64,6 +62,7 @@ def measure_figures(
             topic_url=topic_url, measure_url=f"{topic_url}#measure-{measure}",
             # The other choices only mark which latest figures are not compared.
             filtered=bool(choices.sources or choices.dated_from or choices.dated_to),
+            shows=describe(at, None),
         )
 
-    return cached(request, session, render)
+    return cached(request, session, render, settled=settled(at))

@@ -23,6 +23,8 @@ Disallow: /estimates/new
 Disallow: /*/edit$
 Disallow: /estimates/*/retract$
 Disallow: /estimates/*/restore$
+Disallow: /estimates/*/reject$
+Disallow: /review$
 Allow: /
 """
 

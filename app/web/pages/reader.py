@@ -6,17 +6,27 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.charts.palette import assign_colors
-from app.domain.dates import utc_today
-from app.schemas.common import IsoDate
-from app.services import catalog, comparison, estimates, listing, parties, search
-from app.web.caching import cached
-from app.web.choices import ChoicesDep, with_choices
+from app.domain.record_points import describe
+from app.services import (
+    capture,
+    catalog,
+    comparison,
+    estimates,
+    listing,
+    parties,
+    recorded,
+    review,
+    review_queue,
+    search,
+)
+from app.web.caching import cached, settled
+from app.web.choices import ChoicesDep, RecordedDep, recorded_params, with_choices
 from app.web.deps import SessionDep, VisitorDep
+from app.web.pages import linked
 from app.web.pages.panels import CARD_NARROW, CARD_WIDE, measure_panels, measure_range_chart
 from app.web.templating import render_page
 
 router = APIRouter()
-AsOf = Query(None, description="Show the comparison as it stood on this date (YYYY-MM-DD).")
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
@@ -41,27 +51,31 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
 
 @router.get("/topics/{slug}", response_class=HTMLResponse, name="topic_page")
 def topic_page(request: Request, slug: str, session: SessionDep, visitor: VisitorDep,
-               choices: ChoicesDep, as_of: IsoDate | None = AsOf) -> Response:
+               choices: ChoicesDep, at: RecordedDep) -> Response:
     def render() -> Response:
         # Only what the page shows: the latest figures, the newest others and the timeline's
-        # marks; every figure is a link away (measure_figures).
-        view = comparison.topic_overview(session, slug, as_of, choices)
+        # marks; every figure is a link away (measure_figures). As recorded at a point, the
+        # page holds nothing that depends on the clock or on later records: every link on
+        # it (charts, downloads, embeds, all figures, its JSON twin) carries the point.
+        view = comparison.topic_overview(session, slug, at, choices)
         here = str(request.url_for("topic_page", slug=slug))
-        dated = {"as_of": as_of.isoformat()} if as_of else {}
-        today = utc_today()
+        dated = recorded_params(at)
+        query = with_choices("", choices, **dated)
         return render_page(
             request, "topic.html", view=view, panels=measure_panels(view),
             json_url=with_choices(str(request.url_for("get_topic", slug=slug)), choices,
                                   **dated),
-            today=today, current_url=here, choices=choices,
-            sources=parties.topic_sources(session, view.topic.id),
-            permalink=with_choices(here, choices, as_of=(as_of or today).isoformat()),
-            latest_url=with_choices(here, choices),
-            embed_query=with_choices("", choices),
-            figures_query=with_choices("", choices, **dated),
+            current_url=here, choices=choices,
+            sources=view.sources if view.sources is not None
+            else recorded.by_name(parties.topic_sources(session, view.topic.id)),
+            # The exact time of the latest change shown: nothing later can enter it.
+            permalink=with_choices(here, choices, **recorded_params(view.cite_point)),
+            latest_url=with_choices(here, choices), shows=describe(at, choices.dated_to),
+            embed_query=query, figures_query=query,
+            linked_data=linked.topic(request, session, view, query),
         )
 
-    return cached(request, session, render)
+    return cached(request, session, render, settled=settled(at))
 
 
 @router.get("/sources/{slug}", response_class=HTMLResponse, name="source_page")
@@ -83,9 +97,18 @@ def estimate_page(
     request: Request, estimate_id: int, session: SessionDep, visitor: VisitorDep
 ) -> Response:
     def render() -> Response:
-        estimate = estimates.get_estimate(session, estimate_id)
+        # Readers see it only once published; editors see it whatever its review state,
+        # with what waits for review and why the last proposal was sent back.
+        editor = visitor.actor is not None
+        estimate = estimates.get_estimate(session, estimate_id, unpublished=editor)
         party = parties.party_in_topic(session, estimate.measure.topic_id, estimate.source)
-        return render_page(request, "estimate.html", e=estimate, party=party,
+        waiting = review_queue.waiting_for(session, estimate) if editor else None
+        last = review.latest_proposal(session, estimate.id) if editor else None
+        captures = capture.citation_captures(session, estimate.citations)
+        return render_page(request, "estimate.html", e=estimate, party=party, waiting=waiting,
+                           sent_back=last if last and last.state == "rejected" else None,
+                           captures=captures,
+                           linked_data=linked.estimate(request, estimate, captures),
                            json_url=request.url_for("get_estimate", estimate_id=estimate_id))
 
     return cached(request, session, render)
