@@ -6,7 +6,6 @@ connection, nor SQLite's write lock, while it waits), and the worker stops with 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,37 +13,13 @@ from typing import Any
 import httpx
 import pytest
 from lxml import html
-from sqlalchemy import create_engine, text
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from tests import factories
 from tests.capture_server import ENGLISH_QUOTE, NewsSite, news_site, wait_for
-from tests.conftest import PG_ADMIN_URL, _migrate
 from tests.web.live import serve_app
-
-
-@pytest.fixture
-def live_url(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database of the kind under test, for a real server."""
-    if db_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'worker.db'}"
-        _migrate(url)
-        yield url
-        return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"reckon_capture_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        _migrate(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import asyncio
 import sqlite3
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, event, select
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
@@ -29,32 +28,10 @@ from app.main import create_app
 from app.models import Estimate, Revision
 from app.web.admission import Admission
 from tests import factories
-from tests.conftest import PG_ADMIN_URL, _migrate
+from tests.conftest import _migrate
 from tests.web.live import serve_app
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def live_url(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database of the kind under test, for a real server."""
-    if db_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'live.db'}"
-        _migrate(url)
-        yield url
-        return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"reckon_live_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        _migrate(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _seed(url: str) -> tuple[int, str]:
