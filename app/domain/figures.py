@@ -1,188 +1,40 @@
 """Figures as sources give them — a point, a range, an open end — read, checked and written.
 
-"some 10,000", "zwischen 1.000 und 3.000", "at least 300" become a Figure (low, high, qualifier,
-best); one rule (figure_errors) says what is wrong with a figure, keyed by the field it is about,
-for forms, the API and the importer alike.
+"some 10,000", "zwischen 1.000 und 3.000", "почти 600 тысяч" become a Figure (low, high,
+qualifier, best) through figure_reading; one rule (figure_errors) says what is wrong with a
+figure, keyed by the field it is about, for forms, the API and the importer alike.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from app.domain.errors import FigureError
-from app.domain.numbers import (
-    MAX_INPUT_CHARS,
-    MAX_VALUE,
-    NEGATIVE_RE,
-    NUM,
-    NUM_RE,
-    finish,
-    format_number,
-    normalise,
-    quote,
-    read_number,
-)
+from app.domain.figure_reading import Figure, Found, Reading, find_figures, read_figure
+from app.domain.numbers import MAX_VALUE, format_number
 from app.domain.vocabulary import Qualifier
+from app.i18n import N_
+from app.i18n import gettext as _
 
 __all__ = [
     "Figure",
     "FigureError",
+    "Found",
+    "Reading",
     "check_shape",
     "figure_errors",
+    "find_figures",
     "format_figure",
     "parse_figure",
+    "read_figure",
     "resolve_figure",
 ]
 
 _QUALIFIERS = frozenset(q.value for q in Qualifier)
-_FIGURE_HELP = "write a number such as 1,200, a range such as 1,000–3,000, or 'at least 300'."
 
 
-@dataclass(frozen=True)
-class Figure:
-    low: int | None
-    high: int | None
-    qualifier: str  # a Qualifier value
-    best: int | None = None
-
-
-def _prefix(words: list[str]) -> str:
-    # Words need a following space so "some300" or "overall 300" are not misread; symbols and
-    # abbreviations ending in "." may sit directly against the number ("~300", "ca.300").
-    alternatives = []
-    for word in sorted(words, key=len, reverse=True):
-        escaped = re.escape(word).replace(r"\ ", " ")
-        tail = " ?" if not word[-1].isalnum() else " "
-        alternatives.append(escaped + tail)
-    return "(?:" + "|".join(alternatives) + ")"
-
-
-_PREFIX_WORDS: dict[str, list[str]] = {
-    "about": [
-        "about", "approximately", "approx.", "approx", "around", "roughly", "some",
-        "circa", "ca.", "ca", "c.", "~", "≈",
-        "etwa", "rund", "ungefähr", "ungefaehr", "zirka",
-    ],
-    "at_least": [
-        "at least", "no fewer than", "no less than", "not less than", "≥", ">=",
-        "mindestens", "wenigstens",
-    ],
-    "more_than": [
-        "more than", "over", "in excess of", "upwards of", ">",
-        "mehr als", "über", "ueber",
-    ],
-    "up_to": [
-        "up to", "as many as", "at most", "no more than", "≤", "<=",
-        "bis zu", "höchstens", "hoechstens", "maximal",
-    ],
-    "fewer_than": [
-        "fewer than", "less than", "under", "below", "<",
-        "weniger als", "unter",
-    ],
-}  # fmt: skip
-
-# Longest prefixes first across all qualifiers so ">=" wins over ">" and "no more than" is never
-# shadowed by a shorter entry.
-_PREFIX_RES: list[tuple[re.Pattern[str], str]] = sorted(
-    (
-        (re.compile(_prefix([word]), re.IGNORECASE), qualifier)
-        for qualifier, words in _PREFIX_WORDS.items()
-        for word in words
-    ),
-    key=lambda item: len(item[0].pattern),
-    reverse=True,
-)
-
-_DASH = r" ?[-–—] ?"
-_RANGE_RE = re.compile(rf"(?P<a>{NUM})(?:{_DASH}| (?:to|bis) )(?P<b>{NUM})", re.IGNORECASE)
-_BETWEEN_RE = re.compile(
-    rf"(?:between|zwischen|from|von) (?P<a>{NUM})(?: (?:and|und|to|bis) |{_DASH})(?P<b>{NUM})",
-    re.IGNORECASE,
-)
-_PLUS_RE = re.compile(rf"(?P<a>{NUM})(?: ?\+| or more| oder mehr)", re.IGNORECASE)
-
-
-def _range_bounds(a: str, b: str) -> tuple[int, int]:
-    a_value, a_mult = read_number(a)
-    b_value, b_mult = read_number(b)
-    high = finish(b_value, b_mult, b)
-    if a_mult is None and b_mult is not None:
-        # "1-3 million" means 1,000,000-3,000,000. Only when that reading is impossible but the
-        # bare first number fits ("300-1.2 million") is the first number taken as written.
-        shared = a_value * b_mult
-        if shared > high and a_value <= high and a_value.denominator == 1:
-            return finish(a_value, None, a), high
-        return finish(a_value, b_mult, f"{a} × {format_number(b_mult)}"), high
-    return finish(a_value, a_mult, a), high
-
-
-def _ranged(low: int, high: int, about: bool) -> Figure:
-    if low == high:
-        return Figure(low, high, "about" if about else "exact")
-    if low > high:
-        raise FigureError(
-            f"The low figure is above the high figure: {format_number(low)} > "
-            f"{format_number(high)}. Put the smaller figure first."
-        )
-    return Figure(low, high, "about" if about else "between")
-
-
-def _point_or_range(body: str, about: bool) -> Figure | None:
-    if NUM_RE.fullmatch(body):
-        value, multiplier = read_number(body)
-        n = finish(value, multiplier, body)
-        return Figure(n, n, "about" if about else "exact")
-    if m := _RANGE_RE.fullmatch(body):
-        return _ranged(*_range_bounds(m["a"], m["b"]), about=about)
-    return None
-
-
-def _reject_negative(body: str, original: str) -> None:
-    if NEGATIVE_RE.match(body):
-        raise FigureError(
-            f"Could not read {quote(original)} as a figure: figures cannot be negative. "
-            + _FIGURE_HELP[0].upper()
-            + _FIGURE_HELP[1:]
-        )
-
-
-def _match_figure(cleaned: str) -> Figure | None:
-    for prefix_re, qualifier in _PREFIX_RES:
-        prefix = prefix_re.match(cleaned)
-        if prefix is None:
-            continue
-        body = cleaned[prefix.end() :]
-        _reject_negative(body, cleaned)
-        if qualifier == "about":
-            return _point_or_range(body, about=True)
-        if NUM_RE.fullmatch(body) is None:
-            return None
-        value, multiplier = read_number(body)
-        n = finish(value, multiplier, body)
-        if qualifier in ("at_least", "more_than"):
-            return Figure(n, None, qualifier)
-        return Figure(None, n, qualifier)
-
-    _reject_negative(cleaned, cleaned)
-    if m := _BETWEEN_RE.fullmatch(cleaned):
-        return _ranged(*_range_bounds(m["a"], m["b"]), about=False)
-    if m := _PLUS_RE.fullmatch(cleaned):
-        value, multiplier = read_number(m["a"])
-        return Figure(finish(value, multiplier, m["a"]), None, "at_least")
-    return _point_or_range(cleaned, about=False)
-
-
-def parse_figure(text: str) -> Figure:
-    """Read the figure field an editor typed (English or German) into a checked Figure."""
-    cleaned = normalise(text)
-    if not cleaned:
-        raise FigureError(f"Enter a figure: {_FIGURE_HELP}")
-    if len(cleaned) > MAX_INPUT_CHARS:
-        raise FigureError(f"Could not read {quote(cleaned)} as a figure: it is too long.")
-    figure = _match_figure(cleaned)
-    if figure is None:
-        raise FigureError(f"Could not read {quote(cleaned)} as a figure: {_FIGURE_HELP}")
+def parse_figure(text: str, lang: str | None = None) -> Figure:
+    """Read the figure field an editor typed (English, German, Russian or Ukrainian news
+    style; see figure_reading) into a checked Figure; FigureError names what was not read."""
+    figure = read_figure(text, lang).figure
     check_shape(figure.low, figure.high, figure.qualifier, figure.best)
     return figure
 
@@ -192,37 +44,48 @@ def parse_figure(text: str) -> Figure:
 # --------------------------------------------------------------------------------------------
 
 
+# One whole sentence per field (low, high, best), so each translates on its own.
+_NOT_WHOLE = {"low": N_("The low figure must be a whole number, not %(value)s."),
+              "high": N_("The high figure must be a whole number, not %(value)s."),
+              "best": N_("The best figure must be a whole number, not %(value)s.")}
+_NEGATIVE = {"low": N_("The low figure cannot be negative: %(value)s."),
+             "high": N_("The high figure cannot be negative: %(value)s."),
+             "best": N_("The best figure cannot be negative: %(value)s.")}
+_TOO_LARGE = {"low": N_("The low figure %(value)s is too large: figures above %(max)s are not "
+                        "accepted."),
+              "high": N_("The high figure %(value)s is too large: figures above %(max)s are "
+                         "not accepted."),
+              "best": N_("The best figure %(value)s is too large: figures above %(max)s are not "
+                         "accepted.")}
+
+
 def _value_error(name: str, value: object) -> str | None:
     # bool is an int subclass; True as a head count is always a bug upstream.
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
-        return f"The {name} figure must be a whole number, not {value!r}."
+        return _(_NOT_WHOLE[name], value=repr(value))
     if value < 0:
-        return f"The {name} figure cannot be negative: {value}."
+        return _(_NEGATIVE[name], value=value)
     if value > MAX_VALUE:
-        return (
-            f"The {name} figure {format_number(value)} is too large: figures above "
-            f"{format_number(MAX_VALUE)} are not accepted."
-        )
+        return _(_TOO_LARGE[name], value=format_number(value), max=format_number(MAX_VALUE))
     return None
 
 
 def _shape_error(low: int | None, high: int | None, qualifier: Qualifier) -> str | None:
     label = qualifier.label
     if qualifier in ("exact", "about", "between") and (low is None or high is None):
-        return f"'{label}' needs both a low and a high figure."
+        return _("'%(label)s' needs both a low and a high figure.", label=label)
     if qualifier == "exact" and low != high:
-        return "An exact figure needs the same low and high figure; use 'between' for a range."
+        return _("An exact figure needs the same low and high figure; use 'between' for a "
+                 "range.")
     if qualifier == "between" and low == high:
-        return (
-            "A 'between' range needs a low figure below the high figure; "
-            "use 'exact' for a single number."
-        )
+        return _("A 'between' range needs a low figure below the high figure; use 'exact' "
+                 "for a single number.")
     if qualifier.takes_low_only and (low is None or high is not None):
-        return f"'{label}' takes only a low figure, with no high figure."
+        return _("'%(label)s' takes only a low figure, with no high figure.", label=label)
     if qualifier.takes_high_only and (high is None or low is not None):
-        return f"'{label}' takes only a high figure, with no low figure."
+        return _("'%(label)s' takes only a high figure, with no low figure.", label=label)
     return None
 
 
@@ -233,9 +96,8 @@ def figure_errors(
     qualifier); empty when the figure makes sense. Later checks need the earlier ones passed."""
     errors: dict[str, str] = {}
     if not isinstance(qualifier, str) or qualifier not in _QUALIFIERS:
-        errors["qualifier"] = (
-            f"Unknown qualifier {qualifier!r}: use one of {', '.join(Qualifier)}."
-        )
+        errors["qualifier"] = _("Unknown qualifier %(qualifier)s: use one of %(choices)s.",
+                                qualifier=repr(qualifier), choices=", ".join(Qualifier))
     for name, value in (("low", low), ("high", high), ("best", best)):
         problem = _value_error(name, value)
         if problem:
@@ -243,19 +105,19 @@ def figure_errors(
     if errors:
         return errors
     if low is None and high is None:
-        return {"low": "Give at least a low or a high figure."}
+        return {"low": _("Give at least a low or a high figure.")}
     if low is not None and high is not None and low > high:
-        return {"low": f"The low figure is above the high figure: {format_number(low)} > "
-                       f"{format_number(high)}."}
+        return {"low": _("The low figure is above the high figure: %(low)s > %(high)s.",
+                         low=format_number(low), high=format_number(high))}
     shape = _shape_error(low, high, Qualifier(qualifier))
     if shape:
         return {"qualifier": shape}
     if best is not None and low is not None and best < low:
-        return {"best": f"The best estimate {format_number(best)} is below the low figure "
-                        f"{format_number(low)}."}
+        return {"best": _("The best estimate %(best)s is below the low figure %(low)s.",
+                          best=format_number(best), low=format_number(low))}
     if best is not None and high is not None and best > high:
-        return {"best": f"The best estimate {format_number(best)} is above the high figure "
-                        f"{format_number(high)}."}
+        return {"best": _("The best estimate %(best)s is above the high figure %(high)s.",
+                          best=format_number(best), high=format_number(high))}
     return {}
 
 
@@ -291,7 +153,8 @@ def resolve_figure(
     keyed by field."""
     if figure:
         if low is not None or high is not None:
-            return None, {"figure": "Give the figure either as text or as low/high, not both."}
+            return None, {"figure": _("Give the figure either as text or as low/high, not "
+                                      "both.")}
         try:
             parsed = parse_figure(figure)
         except FigureError as exc:
@@ -299,7 +162,7 @@ def resolve_figure(
         low, high = parsed.low, parsed.high
         qualifier = qualifier or parsed.qualifier
     if low is None and high is None:
-        return None, {"low": "Give at least a low or a high figure."}
+        return None, {"low": _("Give at least a low or a high figure.")}
     if not qualifier and high is None:
         # A lone number in a spreadsheet cell is a point figure; "at least" must be said.
         high = low
@@ -313,23 +176,26 @@ def resolve_figure(
 def format_figure(
     low: int | None, high: int | None, qualifier: str, best: int | None = None
 ) -> str:
-    """Display form that parse_figure reads back to the same low/high/qualifier."""
+    """Display form that parse_figure reads back to the same low/high/qualifier, in the
+    current language (app/i18n.py): "about 10,000" / "etwa 10.000"; one whole phrase per
+    qualifier, so a translation may order its words as the language needs."""
     check_shape(low, high, qualifier, best)
-    label = Qualifier(qualifier).label
     if qualifier in ("at_least", "more_than"):
         assert low is not None
-        text = f"{label} {format_number(low)}"
+        phrase = _("at least %(low)s") if qualifier == "at_least" else _("more than %(low)s")
+        text = phrase % {"low": format_number(low)}
     elif qualifier in ("up_to", "fewer_than"):
         assert high is not None
-        text = f"{label} {format_number(high)}"
+        phrase = _("up to %(high)s") if qualifier == "up_to" else _("fewer than %(high)s")
+        text = phrase % {"high": format_number(high)}
     else:
         assert low is not None and high is not None
         text = format_number(low)
         if high != low:
-            text += f"–{format_number(high)}"
+            text = _("%(low)s–%(high)s") % {"low": text, "high": format_number(high)}
         if qualifier == "about":
-            text = f"about {text}"
+            text = _("about %(figure)s") % {"figure": text}
     # For a point figure best must equal it, so repeating it would only add noise.
     if best is not None and low != high:
-        text += f" (best {format_number(best)})"
+        text = _("%(figure)s (best %(best)s)") % {"figure": text, "best": format_number(best)}
     return text
