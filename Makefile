@@ -9,7 +9,7 @@ PORT ?= 8000
 # `make run` captures cited pages in the background (README, Citation capture).
 RECKON_CAPTURE ?= on
 
-.PHONY: run test install install-dev db demo serve lint services browsers bench clean
+.PHONY: run test install install-dev db demo serve lint services browsers bench clean messages
 
 run: install db demo serve
 
@@ -70,6 +70,16 @@ test: install-dev services browsers lint
 bench: install-dev
 	$(BIN)/python bench/bench_pages.py
 	$(BIN)/python bench/bench_topic.py
+
+# The interface's languages (README, "Languages"): extract every marked text from app/ and
+# templates/ into app/locale/messages.pot and merge it into each catalog (new texts arrive
+# untranslated; tests/unit/test_translations.py fails until they are translated). The .po files
+# are compiled in memory when the app starts: there is no .mo to build.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --no-location --sort-output \
+	  --omit-header -o app/locale/messages.pot app templates
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -D messages \
+	  --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,9 +23,19 @@ from app.db import (
     writing,
 )
 from app.domain.actor import Actor
+from app.domain.dates import utc_today
 from app.domain.errors import DomainError, ValidationFailed
 from app.logs import configure_logging
-from app.services import accounts, backup, capture, capture_runs, chain, transfer, users
+from app.services import (
+    accounts,
+    backup,
+    candidates,
+    capture,
+    capture_runs,
+    chain,
+    transfer,
+    users,
+)
 
 DEMO_FILE = PROJECT_DIR / "demo" / "north-korean-troops-in-russia.json"
 PROGRESS_FROM = 100  # rows; smaller imports finish before a bar would be read
@@ -243,6 +254,18 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Print the candidate estimates in the article in FILE ("-": stdin) as a JSON list."""
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    published = args.published or utc_today().isoformat()
+    with _session(commit=False) as session:
+        found = candidates.read_article(session, candidates.Article(
+            topic=args.topic or "", text=text, lang=args.lang, published=published))
+        rows = [candidates.candidate_json(c) for c in found.candidates]
+    print(json.dumps(rows, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     report = _import(DEMO_FILE, dry_run=False, comment="demo data")
     print("Demo data: " + report.summary())
@@ -336,6 +359,19 @@ def cmd_db_purge(args: argparse.Namespace) -> None:
           f"sign-in count(s) and {purged.tokens} expired API token(s).")
 
 
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Print how the figure reader reads TEXT, as JSON; the refusal goes to stderr (exit 1)."""
+    from app.domain.figures import FigureError, read_figure
+
+    try:
+        reading = read_figure(args.text, args.lang)
+    except FigureError as exc:
+        print(f"reckon: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(reading.as_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -370,6 +406,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a new capture of this URL, or of the URL of capture ID")
     cap.set_defaults(func=cmd_capture)
 
+    ext = sub.add_parser("extract", help="print the candidate estimates in an article (a "
+                         "text FILE, '-' for stdin) as JSON")
+    ext.add_argument("file", metavar="FILE")
+    ext.add_argument("--lang", default="de", choices=("en", "de", "ru", "uk"),
+                     help="the article's language (default de)")
+    ext.add_argument("--published", metavar="YYYY-MM-DD",
+                     help="its publication date (YYYY-MM or YYYY when only that is known; "
+                          "default today): 'last year', 'im Januar' are read from it")
+    ext.add_argument("--topic", metavar="SLUG",
+                     help="look for this topic's measures (default: the default measures)")
+    ext.set_defaults(func=cmd_extract)
+    parse = sub.add_parser("parse", help="print how a figure as news write it ('nearly "
+                           "600,000', 'от 10 до 12 тысяч') is read, as JSON (exit 1 if refused)")
+    parse.add_argument("text", metavar="TEXT")
+    parse.add_argument("--lang", choices=("en", "de", "ru", "uk"),
+                       help="the text's language (default: from its words)")
+    parse.set_defaults(func=cmd_parse)
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -25,6 +25,8 @@ from app.web.cookies import HostOnlyCookies
 from app.web.errors import register_error_handlers
 from app.web.hosts import BaseUrl, TrustedHosts
 from app.web.limits import BodyLimit, JsonBodies
+from app.web.locale import LocaleMiddleware
+from app.web.locale import router as locale_router
 from app.web.observability import RequestContext
 from app.web.security import CrossSiteGuard, SecurityHeaders
 from app.web.visitor import COOKIE_NAMES
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(editor.router)
     app.include_router(pages.router)
     app.include_router(ops.router)
+    app.include_router(locale_router)
     if settings.docs_enabled:
         app.include_router(docs.router)
     # Hashed here, once per app: templates link each file under a name that carries its hash.
@@ -102,6 +105,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts,
                        base_url=settings.base_url)
     app.add_middleware(RequestContext)
+    # The language (app/web/locale.py) is chosen outside the request id's 500 page: it too
+    # is written in the reader's language.
+    app.add_middleware(LocaleMiddleware)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app

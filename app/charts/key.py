@@ -9,6 +9,7 @@ from typing import Protocol
 
 from app.charts.scale import rounded
 from app.charts.text import text_width
+from app.i18n import N_, gettext
 
 GLYPH_WIDTH = 26.0
 ITEM_GAP = 16.0
@@ -16,16 +17,16 @@ LINE_HEIGHT = 18.0
 SIZE = 11.0
 
 LABELS: dict[str, str] = {
-    "range": "range, low to high",
-    "point": "a single figure",
-    "open": "open end (at least… / up to…)",
-    "best": "best estimate",
-    "derived": "derived by Reckon",
-    "uncertain": "uncertain",
-    "not-compared": "not compared",
-    "party": "party to the conflict",
-    "overlap": "where all compared figures agree",
-    "gap": "gap: no figure fits every source",
+    "range": N_("range, low to high"),
+    "point": N_("a single figure"),
+    "open": N_("open end (at least… / up to…)"),
+    "best": N_("best estimate"),
+    "derived": N_("derived by Reckon"),
+    "uncertain": N_("uncertain"),
+    "not-compared": N_("not compared"),
+    "party": N_("party to the conflict"),
+    "overlap": N_("where all compared figures agree"),
+    "gap": N_("gap: no figure fits every source"),
 }
 
 
@@ -81,7 +82,7 @@ def key_items(rows: Sequence[Mark], overlap: object | None,
         used.add("overlap")
     if gap is not None:
         used.add("gap")
-    return [KeyItem(glyph, label) for glyph, label in LABELS.items() if glyph in used]
+    return [KeyItem(glyph, gettext(label)) for glyph, label in LABELS.items() if glyph in used]
 
 
 def lay_out_key(items: Sequence[KeyItem], *, width: int, top: float,

@@ -27,6 +27,7 @@ from app.charts.text import fit, text_width, widest, wrap
 from app.domain.comparison import LeftOut, Span, overlap_or_gap, spread_sentence
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import Confidence, SourceKind
+from app.i18n import gettext as _
 
 MARGIN = 8.0
 ARROW_ZONE = 14.0  # beyond each end of the plot: room for an open end's arrowhead
@@ -261,15 +262,17 @@ class RangeChart:
         for row in self.rows:
             notes = [row.date_label]
             if row.derived:
-                notes.append("derived")
+                notes.append(_("derived"))
             if row.party_to_conflict:
-                notes.append("party to the conflict")
+                notes.append(_("party to the conflict"))
             if row.input.confidence != "reported":
-                notes.append(row.input.confidence)
+                notes.append(Confidence(row.input.confidence).label)
             text = ", ".join(notes)
             if row.left_out_because:
-                text += f"; not compared: {row.left_out_because}"
-            parts.append(f"{row.label}: {row.value_label} ({text}).")
+                text = _("%(notes)s; not compared: %(reason)s", notes=text,
+                         reason=row.left_out_because)
+            parts.append(_("%(source)s: %(figure)s (%(notes)s).", source=row.label,
+                           figure=row.value_label, notes=text))
         return " ".join(parts)
 
 
@@ -290,15 +293,15 @@ def _name_lines(item: RangeInput, width: float) -> list[str]:
 def _kind_text(item: RangeInput) -> str:
     parts = [item.kind_label]
     if item.party_to_conflict:
-        parts.append(f"{PARTY_MARK} party to the conflict")
+        parts.append(_("%(mark)s party to the conflict", mark=PARTY_MARK))
     if item.derived:
-        parts.append("derived")
+        parts.append(_("derived"))
     return " · ".join(parts)
 
 
 def _date_text(item: RangeInput) -> str:
     if item.confidence != Confidence.REPORTED and item.compared:
-        return f"{item.date_label} · {item.confidence}"
+        return f"{item.date_label} · {Confidence(item.confidence).label}"
     return item.date_label
 
 
@@ -447,9 +450,9 @@ def range_chart(
     heading: Text | None = None
     for index, item in enumerate([*compared, *beside]):
         if item is (beside[0] if beside else None):
-            heading = Text("Not comparable with totals" if all(
+            heading = Text(_("Not comparable with totals") if all(
                 i.left_out is not None and i.left_out.partial for i in beside)
-                else "Not in the comparison", MARGIN, rounded(y + GROUP_HEADING_HEIGHT * 0.7),
+                else _("Not in the comparison"), MARGIN, rounded(y + GROUP_HEADING_HEIGHT * 0.7),
                 NAME_SIZE, bold=True)
             y += GROUP_HEADING_HEIGHT
         if cols.layout == "wide":
@@ -473,7 +476,7 @@ def range_chart(
     axis = Text(axis_label_text(unit, scale.kind), rounded((cols.plot_left + cols.plot_right) / 2),
                 rounded(plot_bottom + BOTTOM * 0.7), SMALL_SIZE, anchor="middle")
     chart = RangeChart(
-        width=width, height=int(plot_bottom) + BOTTOM, title="Range of estimates",
+        width=width, height=int(plot_bottom) + BOTTOM, title=_("Range of estimates"),
         layout=cols.layout, scale=scale.kind, domain_min=int(scale.domain_min),
         domain_max=int(scale.domain_max), plot_left=cols.plot_left, plot_right=cols.plot_right,
         plot_top=float(TOP), plot_bottom=plot_bottom, bar_height=float(BAR_HEIGHT),

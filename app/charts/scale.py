@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from app.charts.text import text_width
 from app.domain.numbers import format_number
+from app.i18n import format_one_decimal, unit_label
+from app.i18n import gettext as _
 
 LINEAR = "linear"
 LOG = "log"
@@ -35,8 +37,10 @@ def tick_label(value: int) -> str:
     Only round multiples of 100,000 are abbreviated so the label never hides digits.
     """
     if value >= 10_000_000 and value % 100_000 == 0:
-        text = f"{value / 1_000_000:,.1f}".removesuffix(".0")
-        return f"{text} million"
+        millions = value / 1_000_000
+        text = (format_number(round(millions)) if millions == round(millions)
+                else format_one_decimal(millions))
+        return _("%(number)s million", number=text)
     return format_number(value)
 
 
@@ -193,8 +197,9 @@ def fit_horizontal(width: int, left: int, right: int, min_plot: int) -> tuple[fl
 
 
 def axis_label_text(unit: str, kind: str) -> str:
-    label = f"Number of {unit}"
-    return f"{label} (logarithmic scale)" if kind == LOG else label
+    if kind == LOG:
+        return _("Number of %(unit)s (logarithmic scale)", unit=unit_label(unit))
+    return _("Number of %(unit)s", unit=unit_label(unit))
 
 
 def arrow(tip_x: float, tip_y: float, dx: float, dy: float) -> tuple[tuple[float, float], ...]:

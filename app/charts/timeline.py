@@ -27,6 +27,8 @@ from app.charts.scale import (
     value_domain,
 )
 from app.charts.text import fit, text_width, widest
+from app.i18n import format_short_month, ngettext
+from app.i18n import gettext as _
 
 MARGIN = 8.0
 TIMELINE_TOP = 30  # axis label and room for an open top's arrowhead
@@ -38,7 +40,6 @@ DATE_TICK_SPACING = 90
 LABEL_SIZE = 11.0
 LABEL_LINE = 13.0
 MAX_LABEL_SHARE = 0.3  # of the width, for the line-end names
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DASHES = ("", "6 3", "2 3")  # lines sharing a colour differ by their dash
 
 
@@ -182,14 +183,20 @@ class TimelineChart:
         parts = []
         for s in self.series:
             if len(s.marks) <= 3:
-                said = ", ".join(f"{m.value_label} ({m.date_label}"
-                                 + (", placed by the day it was stated" if m.stated else "")
-                                 + ")" for m in s.marks)
+                said = ", ".join(
+                    _("%(figure)s (%(date)s, placed by the day it was stated)",
+                      figure=m.value_label, date=m.date_label) if m.stated
+                    else _("%(figure)s (%(date)s)", figure=m.value_label, date=m.date_label)
+                    for m in s.marks)
             else:
                 first, last = s.marks[0], s.marks[-1]
-                said = (f"{len(s.marks)} marks, from {first.value_label} ({first.date_label})"
-                        f" to {last.value_label} ({last.date_label})")
-            parts.append(f"{s.label}: {said}.")
+                said = ngettext("%(count)s mark, from %(first)s (%(first_date)s) to %(last)s "
+                                "(%(last_date)s)",
+                                "%(count)s marks, from %(first)s (%(first_date)s) to %(last)s "
+                                "(%(last_date)s)", len(s.marks), count=len(s.marks),
+                                first=first.value_label, first_date=first.date_label,
+                                last=last.value_label, last_date=last.date_label)
+            parts.append(_("%(source)s: %(said)s.", source=s.label, said=said))
         return " ".join(parts)
 
     def x(self, when: datetime.date) -> float:
@@ -222,7 +229,7 @@ def _date_ticks(start: datetime.date, end: datetime.date, scale: Scale, left: fl
     """As many month (then year) ticks as fit with labels that never touch or leave the
     chart, measured in the chart's font."""
     candidates: list[list[tuple[datetime.date, str]]] = [
-        [(d, f"{_MONTHS[d.month - 1]} {d.year}") for d in _month_ticks(start, end, step)]
+        [(d, format_short_month(d)) for d in _month_ticks(start, end, step)]
         for step in (1, 2, 3, 6)
     ]
     step = 1
@@ -347,7 +354,7 @@ def timeline_chart(
                for s, y in zip(plotted, label_ys, strict=True)]
 
     return TimelineChart(
-        width=width, height=height, title="Estimates over time", scale=kind, empty=not points,
+        width=width, height=height, title=_("Estimates over time"), scale=kind, empty=not points,
         date_start=date_start, date_end=date_end, plot_left=plot_left, plot_right=plot_right,
         plot_top=plot_top, plot_bottom=plot_bottom, series=tuple(plotted), x_ticks=x_ticks,
         y_ticks=(tuple(YTick(v, value_scale(v), tick_label(v))

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.i18n import N_
+
 
 @dataclass(frozen=True)
 class CitationField:
     name: str  # attribute, API and JSON key
     column: str  # CSV column
-    label: str  # form label
+    label: str  # form label (English; N_-marked, translated where shown)
     max_length: int = 300
     is_date: bool = False
     multiline: bool = False
@@ -28,17 +30,17 @@ class CitationField:
 
 
 CITATION_FIELDS: tuple[CitationField, ...] = (
-    CitationField("url", "citation_url", "URL", max_length=2000),
-    CitationField("publication", "publication", "Publication"),
-    CitationField("title", "citation_title", "Title"),
-    CitationField("published_on", "published_on", "Published on", max_length=10, is_date=True),
-    CitationField("quote", "quote", "Quote, in the original language", max_length=10000,
+    CitationField("url", "citation_url", N_("URL"), max_length=2000),
+    CitationField("publication", "publication", N_("Publication")),
+    CitationField("title", "citation_title", N_("Title")),
+    CitationField("published_on", "published_on", N_("Published on"), max_length=10, is_date=True),
+    CitationField("quote", "quote", N_("Quote, in the original language"), max_length=10000,
                   multiline=True),
-    CitationField("quote_translation", "quote_translation", "Translation (optional)",
+    CitationField("quote_translation", "quote_translation", N_("Translation (optional)"),
                   max_length=10000, multiline=True),
-    CitationField("language", "language", "Language", max_length=20, hint="e.g. de, en"),
-    CitationField("retrieved_on", "retrieved_on", "Retrieved on", max_length=10, is_date=True,
-                  hint="when the page was read"),
+    CitationField("language", "language", N_("Language"), max_length=20, hint=N_("e.g. de, en")),
+    CitationField("retrieved_on", "retrieved_on", N_("Retrieved on"), max_length=10, is_date=True,
+                  hint=N_("when the page was read")),
 )
 CITATION_NAMES: tuple[str, ...] = tuple(f.name for f in CITATION_FIELDS)
 

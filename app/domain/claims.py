@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import Confidence, Scope
+from app.i18n import N_, gettext
 
-SCOPE_NOTE_HELP = ("Say what this figure covers, e.g. “Kursk region only”, “week of 16–22 "
+SCOPE_NOTE_HELP = N_("Say what this figure covers, e.g. “Kursk region only”, “week of 16–22 "
                    "December 2024”, “killed or missing”.")
 
 
@@ -24,21 +25,23 @@ def claim_errors(
     scopes = {s.value: s for s in Scope}
     confidences = {c.value: c for c in Confidence}
     if scope not in scopes:
-        errors["scope"] = f"Unknown scope '{scope}': use one of {', '.join(scopes)}."
+        errors["scope"] = gettext("Unknown scope '%(scope)s': use one of %(choices)s.",
+                                  scope=scope, choices=", ".join(scopes))
     elif scopes[scope].needs_note and not scope_note.strip():
-        errors["scope_note"] = SCOPE_NOTE_HELP
+        errors["scope_note"] = gettext(SCOPE_NOTE_HELP)
     if scope == Scope.PERIOD and period_start is None:
-        errors["period_start"] = "Give the first day, month or year the figure covers."
+        errors["period_start"] = gettext("Give the first day, month or year the figure covers.")
     if scope != Scope.PERIOD and (period_start or period_end):
-        errors["period_start"] = ("A period goes with the scope “one period only”; choose it, "
-                                  "or clear the period dates.")
+        errors["period_start"] = gettext("A period goes with the scope “one period only”; "
+                                         "choose it, or clear the period dates.")
     if period_start and period_end and period_end.end() < period_start.value:
-        errors["period_end"] = "The period ends before it starts."
+        errors["period_end"] = gettext("The period ends before it starts.")
     if confidence not in confidences:
-        errors["confidence"] = (f"Unknown confidence '{confidence}': use one of "
-                                f"{', '.join(confidences)}.")
+        errors["confidence"] = gettext("Unknown confidence '%(confidence)s': use one of "
+                                       "%(choices)s.", confidence=confidence,
+                                       choices=", ".join(confidences))
     elif confidences[confidence].needs_note and not confidence_note.strip():
-        errors["confidence_note"] = (
+        errors["confidence_note"] = gettext(
             "Say why: the date is inferred, the attribution is unclear, the figure contradicts "
             "the same source…")
     return errors

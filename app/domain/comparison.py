@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from app.domain.dates import PartialDate
+from app.domain.figures import format_figure
 from app.domain.numbers import format_number
-from app.domain.vocabulary import Confidence, Qualifier, Scope
+from app.domain.vocabulary import Confidence, Scope
+from app.i18n import format_one_decimal, gettext, ngettext
 
 # Figures further apart than this are named with their dates when they are compared.
 SIX_MONTHS_DAYS = 183
@@ -113,15 +115,16 @@ class LeftOut:
 def left_out_because(claim: Claim, choices: Choices) -> LeftOut | None:
     """Why a source's latest figure is not compared; None when it is."""
     if claim.scope != Scope.TOTAL and not choices.include_partial:
-        note = f": {claim.scope_note}" if claim.scope_note else ""
-        return LeftOut(f"{Scope(claim.scope).label}{note}", partial=True)
+        label = Scope(claim.scope).label
+        return LeftOut(gettext("%(label)s: %(note)s", label=label, note=claim.scope_note)
+                       if claim.scope_note else label, partial=True)
     if claim.confidence == Confidence.DISPUTED:
-        note = f": {claim.confidence_note}" if claim.confidence_note else ""
-        return LeftOut(f"disputed{note}")
+        return LeftOut(gettext("disputed: %(note)s", note=claim.confidence_note)
+                       if claim.confidence_note else gettext("disputed"))
     if choices.exclude_uncertain and claim.confidence == Confidence.UNCERTAIN:
-        return LeftOut("uncertain, left out by your choice")
+        return LeftOut(gettext("uncertain, left out by your choice"))
     if choices.exclude_parties and claim.party:
-        return LeftOut("party to the conflict, left out by your choice")
+        return LeftOut(gettext("party to the conflict, left out by your choice"))
     return None
 
 
@@ -198,26 +201,26 @@ def overlap_or_gap(figures: Sequence[Compared]) -> tuple[Span | None, Span | Non
 def _join_names(names: Sequence[str]) -> str:
     if len(names) == 1:
         return names[0]
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return gettext("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def _ratio_text(ratio: float) -> str:
     one_decimal = f"{ratio:.1f}"
     # 9.96 would print as "10.0"; from ten on whole numbers are precise enough.
     if ratio < 10 and one_decimal != "10.0":
-        return one_decimal
+        return format_one_decimal(float(one_decimal))
     return format_number(round(ratio))
 
 
 def _extreme(figures: Sequence[Compared], value_of: Callable[[Compared], tuple[int, bool]],
              pick: Callable[[Iterable[int]], int]) -> tuple[int, bool, str, list[str]]:
     """The lowest or highest figure: its value, whether it is only a bound (an open end),
-    the words for that bound, and who gave it."""
+    the qualifier of that bound ("" when a figure is closed), and who gave it."""
     extreme = pick(value_of(f)[0] for f in figures)
     at = [f for f in figures if value_of(f)[0] == extreme]
     # One source's closed figure makes the extreme a figure, not just a bound.
     closed = [f for f in at if not value_of(f)[1]]
-    words = "" if closed else Qualifier(at[0].qualifier).label
+    words = "" if closed else at[0].qualifier
     return extreme, not closed, words, list(dict.fromkeys(f.label for f in at))
 
 
@@ -235,60 +238,86 @@ def _top(f: Compared) -> tuple[int, bool]:
     return f.low, True
 
 
+def _bound_text(qualifier: str, value: int) -> str:
+    """A lowest or highest value, with the words of its open end: "at least 300"."""
+    if qualifier in ("at_least", "more_than"):
+        return format_figure(value, None, qualifier)
+    if qualifier in ("up_to", "fewer_than"):
+        return format_figure(None, value, qualifier)
+    return format_number(value)
+
+
 def _dates_clause(figures: Sequence[Compared]) -> str:
     dated = sorted((f.when for f in figures if f.when is not None), key=lambda d: d.value)
     if len(dated) < 2 or (dated[-1].value - dated[0].value).days <= SIX_MONTHS_DAYS:
         return ""
     undated = len(figures) - len(dated)
-    tail = f" ({undated} undated)" if undated else ""
-    return f" The figures compared are dated from {dated[0].label()} to {dated[-1].label()}{tail}."
+    first, last = dated[0].label(), dated[-1].label()
+    if undated:
+        return " " + gettext("The figures compared are dated from %(first)s to %(last)s "
+                       "(%(undated)s undated).", first=first, last=last,
+                       undated=format_number(undated))
+    return " " + gettext("The figures compared are dated from %(first)s to %(last)s.",
+                   first=first, last=last)
 
 
 def _beside_clause(beside: int) -> str:
     if not beside:
         return ""
-    figures = "figure" if beside == 1 else "figures"
-    verb = "is" if beside == 1 else "are"
-    return f" {beside} other {figures} {verb} shown below, not compared."
+    return " " + ngettext("%(count)s other figure is shown below, not compared.",
+                          "%(count)s other figures are shown below, not compared.",
+                          beside, count=format_number(beside))
 
 
 def spread_sentence(figures: Sequence[Compared], overlap: Span | None, gap: Span | None,
                     *, beside: int = 0) -> str:
-    """One plain sentence: who says least, who says most, how far apart, whether one figure
-    fits every source, and how far apart in time the compared figures are."""
+    """Plain sentences, each whole in the reader's language: who says least, who says most,
+    how far apart, whether one figure fits every source, and how far apart in time the
+    compared figures are."""
     if not figures:
         if beside:
-            return "No figures to compare yet." + _beside_clause(beside)
-        return "No estimates yet."
+            return gettext("No figures to compare yet.") + _beside_clause(beside)
+        return gettext("No estimates yet.")
     if len(figures) == 1:
         only = figures[0]
-        return f"Only one source so far: {only.label}, {only.value_label}." + _beside_clause(
-            beside)
+        return gettext("Only one source so far: %(source)s, %(figure)s.", source=only.label,
+                 figure=only.value_label) + _beside_clause(beside)
     lowest, low_open, low_words, low_names = _extreme(figures, _bottom, min)
     highest, high_open, high_words, high_names = _extreme(figures, _top, max)
     if lowest == highest and not (low_open or high_open):
         # Everyone says the same number, so the overlap suffix would only repeat it.
-        who = "Both sources" if len(figures) == 2 else f"All {len(figures)} sources"
-        return f"{who} agree: {format_number(lowest)}." + _beside_clause(beside)
-    low_text = f"{low_words} {format_number(lowest)}".strip()
-    high_text = f"{high_words} {format_number(highest)}".strip()
-    text = (f"Estimates range from {low_text} ({_join_names(low_names)}) "
-            f"to {high_text} ({_join_names(high_names)})")
+        if len(figures) == 2:
+            agree = gettext("Both sources agree: %(figure)s.", figure=format_number(lowest))
+        else:
+            agree = ngettext("All %(count)s sources agree: %(figure)s.",
+                             "All %(count)s sources agree: %(figure)s.", len(figures),
+                             count=format_number(len(figures)), figure=format_number(lowest))
+        return agree + _beside_clause(beside)
+    parts = {"low": _bound_text(low_words, lowest), "low_names": _join_names(low_names),
+             "high": _bound_text(high_words, highest), "high_names": _join_names(high_names)}
     if 0 < lowest < highest:
-        at_least = "at least " if (low_open or high_open) else ""
-        text += f"; the highest is {at_least}{_ratio_text(highest / lowest)} times the lowest."
+        ratio = _ratio_text(highest / lowest)
+        if low_open or high_open:
+            text = gettext("Estimates range from %(low)s (%(low_names)s) to %(high)s "
+                     "(%(high_names)s); the highest is at least %(ratio)s times the lowest.",
+                     ratio=ratio, **parts)
+        else:
+            text = gettext("Estimates range from %(low)s (%(low_names)s) to %(high)s "
+                     "(%(high_names)s); the highest is %(ratio)s times the lowest.",
+                     ratio=ratio, **parts)
     else:
-        text += "."
+        text = gettext("Estimates range from %(low)s (%(low_names)s) to %(high)s (%(high_names)s).",
+                 **parts)
     if gap is not None:
-        text += " No single figure is consistent with every source."
+        text += " " + gettext("No single figure is consistent with every source.")
     elif overlap is not None:
         if overlap.high is None:
-            common = f"at least {format_number(overlap.low)}"
+            common = format_figure(overlap.low, None, "at_least")
         elif overlap.is_point:
             common = format_number(overlap.low)
         elif overlap.low == 0:
-            common = f"up to {format_number(overlap.high)}"
+            common = format_figure(None, overlap.high, "up_to")
         else:
-            common = f"{format_number(overlap.low)}–{format_number(overlap.high)}"
-        text += f" All sources are consistent with {common}."
+            common = format_figure(overlap.low, overlap.high, "between")
+        text += " " + gettext("All sources are consistent with %(common)s.", common=common)
     return text + _dates_clause(figures) + _beside_clause(beside)

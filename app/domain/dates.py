@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from app.domain.errors import FigureError
 from app.domain.numbers import quote
 from app.domain.vocabulary import DatePrecision
+from app.i18n import N_, format_partial, gettext
 
 _MIN_YEAR, _MAX_YEAR = 1800, 2200
 _PRECISIONS = tuple(DatePrecision)
@@ -17,7 +18,7 @@ _MONTH_NAMES = (
     "", "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-_DATE_HELP = "write the date as YYYY-MM-DD, YYYY-MM or YYYY (for example 2025-01-13)."
+_DATE_HELP = N_("write the date as YYYY-MM-DD, YYYY-MM or YYYY (for example 2025-01-13).")
 
 
 @dataclass(frozen=True, order=True)
@@ -49,8 +50,12 @@ class PartialDate:
         return f"{self.value.year:04d}"
 
     def label(self) -> str:
-        # Month names are spelled out here rather than via strftime so output never depends on
-        # the server locale.
+        # In the reader's language ("13 January 2025" / "13. Januar 2025") through Babel's
+        # data, never the server's locale (app/i18n.py).
+        return format_partial(self.value, self.precision)
+
+    def english_label(self) -> str:
+        """The label in English whatever the request's language (logs, CLI, files)."""
         month = _MONTH_NAMES[self.value.month]
         if self.precision == "day":
             return f"{self.value.day} {month} {self.value.year}"
@@ -78,9 +83,9 @@ _GERMAN_DAY_RE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 
 def _check_year(year: int, shown: str) -> None:
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise FigureError(
-            f"{quote(shown)} is outside the supported years {_MIN_YEAR}–{_MAX_YEAR}: " + _DATE_HELP
-        )
+        raise FigureError(gettext(
+            "%(date)s is outside the supported years %(first)s–%(last)s: %(help)s",
+            date=quote(shown), first=_MIN_YEAR, last=_MAX_YEAR, help=gettext(_DATE_HELP)))
 
 
 def _real_day(year: int, month: int, day: int, shown: str) -> PartialDate:
@@ -88,7 +93,8 @@ def _real_day(year: int, month: int, day: int, shown: str) -> PartialDate:
     try:
         value = datetime.date(year, month, day)
     except ValueError:
-        raise FigureError(f"{quote(shown)} is not a real date: {_DATE_HELP}") from None
+        raise FigureError(gettext("%(date)s is not a real date: %(help)s", date=quote(shown),
+                                  help=gettext(_DATE_HELP))) from None
     return PartialDate(value, "day")
 
 
@@ -96,7 +102,7 @@ def parse_partial_date(text: str) -> PartialDate:
     """Read YYYY-MM-DD, YYYY-MM, YYYY or German DD.MM.YYYY into a PartialDate."""
     cleaned = text.strip()
     if not cleaned:
-        raise FigureError(f"Enter a date: {_DATE_HELP}")
+        raise FigureError(gettext("Enter a date: %(help)s", help=gettext(_DATE_HELP)))
     if m := _ISO_DAY_RE.fullmatch(cleaned):
         return _real_day(int(m[1]), int(m[2]), int(m[3]), cleaned)
     if m := _GERMAN_DAY_RE.fullmatch(cleaned):
@@ -105,13 +111,15 @@ def parse_partial_date(text: str) -> PartialDate:
         year, month = int(m[1]), int(m[2])
         _check_year(year, cleaned)
         if not 1 <= month <= 12:
-            raise FigureError(f"{quote(cleaned)} is not a real month: {_DATE_HELP}")
+            raise FigureError(gettext("%(date)s is not a real month: %(help)s",
+                                      date=quote(cleaned), help=gettext(_DATE_HELP)))
         return PartialDate(datetime.date(year, month, 1), "month")
     if _YEAR_RE.fullmatch(cleaned):
         year = int(cleaned)
         _check_year(year, cleaned)
         return PartialDate(datetime.date(year, 1, 1), "year")
-    raise FigureError(f"Could not read {quote(cleaned)} as a date: {_DATE_HELP}")
+    raise FigureError(gettext("Could not read %(text)s as a date: %(help)s",
+                              text=quote(cleaned), help=gettext(_DATE_HELP)))
 
 
 def partial_date(value: datetime.date | None, precision: str | None) -> PartialDate | None:

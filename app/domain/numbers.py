@@ -9,6 +9,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
+from app import i18n
 from app.domain.errors import FigureError
 
 # Anything larger is certainly a typo for a head count, and the cap keeps arithmetic cheap.
@@ -17,10 +18,15 @@ MAX_VALUE = 10**15
 # Bounds the regex work and the size of error messages for pasted junk.
 MAX_INPUT_CHARS = 200
 
-_NUMBER_HELP = (
+_NUMBER_HELP = i18n.N_(
     "write digits such as 1,200 or 10.000, optionally followed by a word such as "
     "'thousand' or 'million' (1.2 million)."
 )
+
+
+def _could_not_read(text: str) -> FigureError:
+    return FigureError(i18n.gettext("Could not read %(text)s as a number: %(help)s",
+                                    text=quote(text), help=i18n.gettext(_NUMBER_HELP)))
 
 
 
@@ -78,7 +84,7 @@ def quote(text: str) -> str:
     return f"'{shown}'"
 
 
-def _digits_value(digits: str, source: str) -> Fraction:
+def digits_value(digits: str, source: str) -> Fraction:
     """Value of a digit string with thousands and/or decimal separators."""
     parts = re.split(r"([,.'’ ])", digits)
     groups = parts[0::2]
@@ -103,10 +109,10 @@ def _digits_value(digits: str, source: str) -> Fraction:
             and not (fraction and seps[0] == last_sep)
         )
         if not well_grouped:
-            raise FigureError(
-                f"Could not read {quote(source)} as a number: thousands separators must be "
-                "followed by groups of three digits, as in 1,234,567 or 1.234.567."
-            )
+            raise FigureError(i18n.gettext(
+                "Could not read %(text)s as a number: thousands separators must be "
+                "followed by groups of three digits, as in 1,234,567 or 1.234.567.",
+                text=quote(source)))
 
     whole = int("".join(groups))
     if fraction:
@@ -118,34 +124,32 @@ def read_number(num: str) -> tuple[Fraction, int | None]:
     """Split a string matched by _NUM into its value and multiplier (None if none given)."""
     parts = _NUM_PARTS_RE.fullmatch(num)
     if parts is None:  # pragma: no cover - _NUM only matches strings of this shape
-        raise FigureError(f"Could not read {quote(num)} as a number: {_NUMBER_HELP}")
+        raise _could_not_read(num)
     if len(parts["digits"]) > 40:
         raise _too_large(num)
-    value = _digits_value(parts["digits"], num)
+    value = digits_value(parts["digits"], num)
     word = parts["mult"]
     if word is None:
         return value, None
     if word.lower() in _AMBIGUOUS_MULTIPLIERS:
-        raise FigureError(
-            f"{quote(num)} is ambiguous: write 'million' or 'thousand' in full, "
-            "as in 1.2 million or 300 thousand."
-        )
+        raise FigureError(i18n.gettext(
+            "%(number)s is ambiguous: write 'million' or 'thousand' in full, "
+            "as in 1.2 million or 300 thousand.", number=quote(num)))
     return value, _MULTIPLIERS[word.lower()]
 
 
 def _too_large(source: str) -> FigureError:
-    return FigureError(
-        f"{quote(source)} is too large: figures above {format_number(MAX_VALUE)} are not accepted."
-    )
+    return FigureError(i18n.gettext(
+        "%(number)s is too large: figures above %(max)s are not accepted.",
+        number=quote(source), max=format_number(MAX_VALUE)))
 
 
 def finish(value: Fraction, multiplier: int | None, source: str) -> int:
     scaled = value * (multiplier or 1)
     if scaled.denominator != 1:
-        raise FigureError(
-            f"{quote(source)} is not a whole number: write a whole number such as 1,500, "
-            "or use a word such as 'million' (1.5 million)."
-        )
+        raise FigureError(i18n.gettext(
+            "%(number)s is not a whole number: write a whole number such as 1,500, "
+            "or use a word such as 'million' (1.5 million).", number=quote(source)))
     result = scaled.numerator
     if result > MAX_VALUE:
         raise _too_large(source)
@@ -156,19 +160,22 @@ def parse_number(text: str) -> int:
     """Read one non-negative whole quantity written in English or German style."""
     cleaned = normalise(text)
     if not cleaned:
-        raise FigureError(f"Enter a number: {_NUMBER_HELP}")
+        raise FigureError(i18n.gettext("Enter a number: %(help)s",
+                                       help=i18n.gettext(_NUMBER_HELP)))
     if len(cleaned) > MAX_INPUT_CHARS:
-        raise FigureError(f"Could not read {quote(cleaned)} as a number: it is too long.")
+        raise FigureError(i18n.gettext("Could not read %(text)s as a number: it is too long.",
+                                       text=quote(cleaned)))
     if NEGATIVE_RE.match(cleaned):
-        raise FigureError(
-            f"Could not read {quote(cleaned)} as a number: figures cannot be negative."
-        )
+        raise FigureError(i18n.gettext(
+            "Could not read %(text)s as a number: figures cannot be negative.",
+            text=quote(cleaned)))
     if NUM_RE.fullmatch(cleaned) is None:
-        raise FigureError(f"Could not read {quote(cleaned)} as a number: {_NUMBER_HELP}")
+        raise _could_not_read(cleaned)
     value, multiplier = read_number(cleaned)
     return finish(value, multiplier, cleaned)
 
 
 def format_number(n: int) -> str:
-    """1200 -> "1,200": the app's single display convention regardless of input style."""
-    return f"{n:,}"
+    """1200 -> "1,200" in English, "1.200" in German: the current language's convention
+    (app/i18n.py), whatever the input's style."""
+    return i18n.format_number(n)

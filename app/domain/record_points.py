@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass
 
 from app.domain.dates import PartialDate
+from app.i18n import N_, gettext
 
 # A change is written within a request: a point this far in the past is settled, as no
 # transaction still open can hold a change stamped before it.
 SETTLED_AFTER = dt.timedelta(minutes=5)
-FORMAT_HELP = ("a day written YYYY-MM-DD or an exact UTC time written YYYY-MM-DDTHH:MM:SSZ, "
+FORMAT_HELP = N_("a day written YYYY-MM-DD or an exact UTC time written YYYY-MM-DDTHH:MM:SSZ, "
                "such as 2026-11-25 or 2026-11-25T14:03:07Z")
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z")
@@ -62,8 +63,10 @@ class RecordPoint:
                 return cls(dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]),
                                        int(m[6]), micro, tzinfo=dt.UTC), exact=True)
         except ValueError:
-            raise BadRecordPoint(f"Not a real date or time: {FORMAT_HELP}.") from None
-        raise BadRecordPoint(f"Write the record point as {FORMAT_HELP}.")
+            raise BadRecordPoint(gettext("Not a real date or time: %(help)s.",
+                                         help=gettext(FORMAT_HELP))) from None
+        raise BadRecordPoint(gettext("Write the record point as %(help)s.",
+                                     help=gettext(FORMAT_HELP)))
 
     @property
     def day(self) -> dt.date:
@@ -94,10 +97,12 @@ class RecordPoint:
 def describe(point: RecordPoint | None, dated_to: dt.date | None) -> str:
     """What a comparison shows, in words: "Records as of 25 November 2026; figures dated up
     to 30 June 2025." The figure window alone, or nothing, for the current records."""
-    parts = []
+    day = PartialDate(dated_to, "day").label() if dated_to is not None else ""
+    if point is not None and dated_to is not None:
+        return gettext("Records as of %(point)s; figures dated up to %(day)s.",
+                       point=point.label(), day=day)
     if point is not None:
-        parts.append(f"Records as of {point.label()}")
+        return gettext("Records as of %(point)s.", point=point.label())
     if dated_to is not None:
-        window = f"figures dated up to {PartialDate(dated_to, 'day').label()}"
-        parts.append(window if parts else window[0].upper() + window[1:])
-    return "; ".join(parts) + "." if parts else ""
+        return gettext("Figures dated up to %(day)s.", day=day)
+    return ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.i18n import N_, gettext
+
 
 class Qualifier(StrEnum):
     """How a source hedged its figure."""
@@ -19,7 +21,7 @@ class Qualifier(StrEnum):
 
     @property
     def label(self) -> str:
-        return _QUALIFIER_LABELS[self]
+        return gettext(_QUALIFIER_LABELS[self])
 
     @property
     def takes_low_only(self) -> bool:
@@ -31,13 +33,13 @@ class Qualifier(StrEnum):
 
 
 _QUALIFIER_LABELS = {
-    Qualifier.EXACT: "exactly",
-    Qualifier.ABOUT: "about",
-    Qualifier.AT_LEAST: "at least",
-    Qualifier.UP_TO: "up to",
-    Qualifier.BETWEEN: "between",
-    Qualifier.MORE_THAN: "more than",
-    Qualifier.FEWER_THAN: "fewer than",
+    Qualifier.EXACT: N_("exactly"),
+    Qualifier.ABOUT: N_("about"),
+    Qualifier.AT_LEAST: N_("at least"),
+    Qualifier.UP_TO: N_("up to"),
+    Qualifier.BETWEEN: N_("between"),
+    Qualifier.MORE_THAN: N_("more than"),
+    Qualifier.FEWER_THAN: N_("fewer than"),
 }
 
 
@@ -53,7 +55,19 @@ class SourceKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return "NGO" if self is SourceKind.NGO else self.value.capitalize()
+        return gettext(_KIND_LABELS[self])
+
+
+_KIND_LABELS = {
+    SourceKind.PERSON: N_("Person"),
+    SourceKind.GOVERNMENT: N_("Government"),
+    SourceKind.MILITARY: N_("Military"),
+    SourceKind.INTELLIGENCE: N_("Intelligence"),
+    SourceKind.MEDIA: N_("Media"),
+    SourceKind.NGO: N_("NGO"),
+    SourceKind.RESEARCHER: N_("Researcher"),
+    SourceKind.OTHER: N_("Other"),
+}
 
 
 class Scope(StrEnum):
@@ -69,7 +83,7 @@ class Scope(StrEnum):
 
     @property
     def label(self) -> str:
-        return _SCOPE_LABELS[self]
+        return gettext(_SCOPE_LABELS[self])
 
     @property
     def needs_note(self) -> bool:
@@ -77,13 +91,13 @@ class Scope(StrEnum):
 
 
 _SCOPE_LABELS = {
-    Scope.TOTAL: "total to date",
-    Scope.INCREMENT: "in addition to an earlier figure",
-    Scope.PERIOD: "one period only",
-    Scope.AREA: "one area only",
-    Scope.PLAN: "announced or planned",
-    Scope.BROADER: "counts more than the measure",
-    Scope.OTHER: "counts something else",
+    Scope.TOTAL: N_("total to date"),
+    Scope.INCREMENT: N_("in addition to an earlier figure"),
+    Scope.PERIOD: N_("one period only"),
+    Scope.AREA: N_("one area only"),
+    Scope.PLAN: N_("announced or planned"),
+    Scope.BROADER: N_("counts more than the measure"),
+    Scope.OTHER: N_("counts something else"),
 }
 
 
@@ -97,7 +111,7 @@ class Confidence(StrEnum):
 
     @property
     def label(self) -> str:
-        return _CONFIDENCE_LABELS[self]
+        return gettext(_CONFIDENCE_LABELS[self])
 
     @property
     def needs_note(self) -> bool:
@@ -105,10 +119,10 @@ class Confidence(StrEnum):
 
 
 _CONFIDENCE_LABELS = {
-    Confidence.REPORTED: "as reported",
-    Confidence.CORROBORATED: "corroborated",
-    Confidence.UNCERTAIN: "uncertain",
-    Confidence.DISPUTED: "disputed",
+    Confidence.REPORTED: N_("as reported"),
+    Confidence.CORROBORATED: N_("corroborated"),
+    Confidence.UNCERTAIN: N_("uncertain"),
+    Confidence.DISPUTED: N_("disputed"),
 }
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.domain.figures import format_figure
 from app.domain.vocabulary import CatalogEntity, RevisionAction, SourceKind
+from app.i18n import get_locale
+from app.i18n import gettext as _
 from app.models import CatalogRevision, Estimate, Measure, Revision, Source, Topic
 from app.services.catalog_history import FIELD_LABELS
 from app.services.visibility import published_revision
@@ -157,44 +159,60 @@ def _shown(name: str, value: Any) -> Any:
 
 
 def _field_change(name: str, before: Any, after: Any) -> str:
-    label = FIELD_LABELS.get(name, name).lower()
+    label = _(FIELD_LABELS.get(name, name))
+    if get_locale() == "en":  # mid-sentence; German keeps its nouns capitalised
+        label = label.lower()
     if name == "party_to_conflict":
-        return ("a party to the conflict by default" if after
-                else "not a party to the conflict by default")
+        return (_("a party to the conflict by default") if after
+                else _("not a party to the conflict by default"))
     if name in _LONG_FIELDS:
-        return f"{label} {'removed' if not after else 'added' if not before else 'rewritten'}"
+        if not after:
+            return _("%(field)s removed", field=label)
+        return (_("%(field)s added", field=label) if not before
+                else _("%(field)s rewritten", field=label))
     before, after = _shown(name, before), _shown(name, after)
     if before in (None, ""):
-        return f"{label} set to {_quoted(after)}"
+        return _("%(field)s set to %(value)s", field=label, value=_quoted(after))
     if after in (None, ""):
-        return f"{label} cleared (was {_quoted(before)})"
-    return f"{label} changed from {_quoted(before)} to {_quoted(after)}"
+        return _("%(field)s cleared (was %(value)s)", field=label, value=_quoted(before))
+    return _("%(field)s changed from %(before)s to %(after)s", field=label,
+             before=_quoted(before), after=_quoted(after))
 
 
 def _party_words(party: bool | None, default: bool) -> str:
     if party is None:
-        return f"back to its default ({'a party' if default else 'not a party'})"
-    return "marked as a party to the conflict" if party else "marked as not a party"
+        return (_("back to its default (a party)") if default
+                else _("back to its default (not a party)"))
+    return _("marked as a party to the conflict") if party else _("marked as not a party")
 
 
 def summarise(entity: str, before: dict[str, Any] | None, after: dict[str, Any], *,
               topic_title: str = "", source_name: str = "") -> str:
-    """One line in plain words: 'Source “X”: short name set to “NIS”'."""
+    """One line in plain words, in the reader's language: 'Source “X”: short name set to
+    “NIS”'."""
     if entity == CatalogEntity.TOPIC_SOURCE:
-        where = f" in {_quoted(topic_title)}" if topic_title else ""
-        return (f"Source {_quoted(source_name or after.get('source', ''))}{where}: "
-                f"{_party_words(after.get('party_to_conflict'), bool(after.get('default')))}")
-    subject = {
-        CatalogEntity.TOPIC: f"Topic {_quoted(after.get('title', ''))}",
-        CatalogEntity.MEASURE: f"Measure {_quoted(after.get('label', ''))}"
-                               + (f" of {_quoted(topic_title)}" if topic_title else ""),
-        CatalogEntity.SOURCE: f"Source {_quoted(after.get('name', ''))}",
-    }.get(CatalogEntity(entity), entity)
+        source = _quoted(source_name or after.get("source", ""))
+        words = _party_words(after.get("party_to_conflict"), bool(after.get("default")))
+        if topic_title:
+            return _("Source %(source)s in %(topic)s: %(change)s", source=source,
+                     topic=_quoted(topic_title), change=words)
+        return _("Source %(source)s: %(change)s", source=source, change=words)
+    if entity == CatalogEntity.TOPIC:
+        subject = _("Topic %(title)s", title=_quoted(after.get("title", "")))
+    elif entity == CatalogEntity.MEASURE:
+        label = _quoted(after.get("label", ""))
+        subject = (_("Measure %(label)s of %(topic)s", label=label, topic=_quoted(topic_title))
+                   if topic_title else _("Measure %(label)s", label=label))
+    elif entity == CatalogEntity.SOURCE:
+        subject = _("Source %(name)s", name=_quoted(after.get("name", "")))
+    else:
+        subject = entity
     if before is None:
-        return f"{subject}: created"
+        return _("%(subject)s: created", subject=subject)
     changes = [_field_change(name, before.get(name), value) for name, value in after.items()
                if before.get(name) != value]
-    return f"{subject}: {'; '.join(changes) if changes else 'nothing changed'}"
+    return _("%(subject)s: %(changes)s", subject=subject,
+             changes="; ".join(changes) if changes else _("nothing changed"))
 
 
 # ---- what changed since a version ----------------------------------------------------------

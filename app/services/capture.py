@@ -32,6 +32,7 @@ from app.domain.actor import Actor
 from app.domain.captures import CaptureState, CaptureSummary, CitationCapture
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.quotes import normalise, quote_found
+from app.i18n import gettext as _
 from app.models import Citation, CitedPage, Estimate, PageCapture, QuoteCheck, utcnow
 from app.services import audit_trail
 
@@ -140,16 +141,17 @@ def recapture_estimate(session: Session, estimate_id: int, actor: Actor | None,
     """A new capture of the URLs the estimate cites, or of its `citation`-th citation's
     (counted from 1, in the order shown)."""
     if not 1 <= estimate_id <= MAX_CAPTURE_ID or session.get(Estimate, estimate_id) is None:
-        raise NotFound(f"No estimate {estimate_id}.")
+        raise NotFound(_("No estimate %(id)s.", id=estimate_id))
     urls = list(session.scalars(select(Citation.url).where(Citation.estimate_id == estimate_id)
                                 .order_by(Citation.position, Citation.id)))
     if citation is not None:
         if not 1 <= citation <= len(urls):
-            raise NotFound(f"Estimate {estimate_id} has no citation {citation}.")
+            raise NotFound(_("Estimate %(id)s has no citation %(number)s.", id=estimate_id,
+                             number=citation))
         urls = urls[citation - 1:citation]
     if not any(urls):
-        raise ValidationFailed({"citation": "There is no URL to capture: the citation names "
-                                            "a publication only."})
+        raise ValidationFailed({"citation": _("There is no URL to capture: the citation names "
+                                              "a publication only.")})
     return recapture(session, urls, actor)
 
 
@@ -161,12 +163,12 @@ def cited_urls(session: Session) -> list[str]:
 
 def url_of(session: Session, capture_id: int) -> str:
     if not 1 <= capture_id <= MAX_CAPTURE_ID:
-        raise NotFound(f"No capture {capture_id}.")
+        raise NotFound(_("No capture %(id)s.", id=capture_id))
     url = session.scalar(select(CitedPage.url).join(PageCapture, PageCapture.page_id ==
                                                      CitedPage.id)
                          .where(PageCapture.id == capture_id))
     if url is None:
-        raise NotFound(f"No capture {capture_id}.")
+        raise NotFound(_("No capture %(id)s.", id=capture_id))
     return url
 
 
@@ -314,7 +316,7 @@ def capture_text(session: Session, capture_id: int, *, for_reader: bool = True) 
     a reader when no published estimate cites its page (an estimate awaiting review must
     not show, through its capture, what it cites)."""
     if not 1 <= capture_id <= MAX_CAPTURE_ID:
-        raise NotFound(f"No capture {capture_id}.")
+        raise NotFound(_("No capture %(id)s.", id=capture_id))
     query = select(PageCapture).where(PageCapture.id == capture_id,
                                       PageCapture.state == CaptureState.CAPTURED.value)
     if for_reader:
@@ -325,6 +327,6 @@ def capture_text(session: Session, capture_id: int, *, for_reader: bool = True) 
         query = query.where(cited.exists())
     capture = session.scalar(query)
     if capture is None:
-        raise NotFound(f"No captured text {capture_id}: it does not exist, or its page "
-                       "could not be captured (yet).")
+        raise NotFound(_("No captured text %(id)s: it does not exist, or its page could not be "
+                         "captured (yet).", id=capture_id))
     return capture

@@ -14,6 +14,7 @@ from app.domain.actor import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.slugs import make_slug, unique_slug
 from app.domain.vocabulary import CatalogEntity, RevisionAction, SourceKind
+from app.i18n import gettext as _
 from app.models import Measure, Source, Topic
 from app.schemas.catalog import MeasureCreate, SourceCreate, TopicCreate
 from app.schemas.common import SLUG_RE
@@ -69,7 +70,7 @@ def get_topic(session: Session, slug: str) -> Topic:
         else None
     )
     if topic is None:
-        raise NotFound(f"No topic '{slug}'.")
+        raise NotFound(_("No topic “%(slug)s”.", slug=slug))
     return topic
 
 
@@ -126,7 +127,7 @@ def get_source(session: Session, slug: str) -> Source:
         else None
     )
     if source is None:
-        raise NotFound(f"No source '{slug}'.")
+        raise NotFound(_("No source “%(slug)s”.", slug=slug))
     return source
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.actor import Actor
+from app.i18n import N_
 from app.models import CatalogRevision, Measure, Source, Topic
 from app.services import audit_trail, chain
 
@@ -16,11 +17,12 @@ MEASURE_FIELDS = ("slug", "label", "unit", "description", "position")
 SOURCE_FIELDS = ("slug", "name", "short_name", "kind", "country", "party_to_conflict", "url",
                  "description")
 FIELD_LABELS = {
-    "slug": "Slug", "title": "Title", "summary": "Summary", "label": "Label", "unit": "Unit",
-    "description": "Description", "position": "Order", "name": "Name",
-    "short_name": "Short name", "kind": "Kind", "country": "Country",
-    "party_to_conflict": "Party to the conflict", "url": "Website", "topic": "Topic",
-    "source": "Source",
+    "slug": N_("Slug"), "title": N_("Title"), "summary": N_("Summary"), "label": N_("Label"),
+    "unit": N_("Unit"),
+    "description": N_("Description"), "position": N_("Order"), "name": N_("Name"),
+    "short_name": N_("Short name"), "kind": N_("Kind"), "country": N_("Country"),
+    "party_to_conflict": N_("Party to the conflict"), "url": N_("Website"), "topic": N_("Topic"),
+    "source": N_("Source"),
 }
 
 

@@ -25,6 +25,7 @@ from app.domain.comparison import (
 from app.domain.errors import NotFound
 from app.domain.record_points import RecordPoint
 from app.domain.vocabulary import Confidence, Scope, Status
+from app.i18n import gettext as _
 from app.models import Estimate, Measure, Topic
 from app.services import catalog, listing, marks, recorded
 from app.services.entries import Entry as Entry
@@ -136,7 +137,8 @@ def derive_sum(total: str, parts: list[Entry]) -> Entry | None:
         party=first.party,
         confidence=Confidence.UNCERTAIN.value if uncertain else Confidence.REPORTED.value,
         confidence_note="a part is uncertain" if uncertain else "",
-        derived_from=tuple(parts), derived_label=f"derived: {' + '.join(DERIVED_SUMS[total])}",
+        derived_from=tuple(parts), derived_label=_("derived: %(parts)s",
+                                                   parts=" + ".join(DERIVED_SUMS[total])),
     )
 
 
@@ -289,7 +291,8 @@ def measure_view(session: Session, slug: str, measure: str, choices: Choices = C
 def _wanted(views: Iterable[MeasureView], slug: str, measure: str) -> MeasureView:
     found = next((v for v in views if v.measure.slug == measure), None)
     if found is None:
-        raise NotFound(f"Topic '{slug}' has no measure '{measure}'.")
+        raise NotFound(_("Topic “%(topic)s” has no measure “%(measure)s”.", topic=slug,
+                         measure=measure))
     return found
 
 

@@ -14,6 +14,7 @@ from app.domain.citations import CITATION_FIELDS
 from app.domain.comparison import LeftOut
 from app.domain.dates import PartialDate
 from app.domain.errors import NotFound
+from app.i18n import gettext as _
 from app.services.comparison import Entry, MeasureView, TopicView
 
 FIGURE_COLUMNS = (
@@ -34,7 +35,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def measure_of(view: TopicView, slug: str) -> MeasureView:
     found = next((m for m in view.measures if m.measure.slug == slug), None)
     if found is None:
-        raise NotFound(f"Topic '{view.topic.slug}' has no measure '{slug}'.")
+        raise NotFound(_("Topic “%(topic)s” has no measure “%(measure)s”.",
+                         topic=view.topic.slug, measure=slug))
     return found
 
 

@@ -17,6 +17,8 @@ from app.domain.dates import PartialDate, parse_optional_date, partial_date
 from app.domain.figures import format_figure
 from app.domain.numbers import format_number
 from app.domain.vocabulary import Confidence, Scope
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.models import Estimate, Source, TopicSource
 from app.services.revisions import complete
 
@@ -82,7 +84,7 @@ class Entry:
         if self.as_of:
             return self.as_of.label()
         when = self.when
-        return f"stated {when.label()}" if when else "undated"
+        return _("stated %(date)s", date=when.label()) if when else _("undated")
 
     def sort_key(self) -> tuple[Any, ...]:
         when = self.when
@@ -114,8 +116,12 @@ class PeriodSummary(Entry):
         own = super().figure
         if self.count == 1 or self.period is None:
             return own
-        return (f"{own}, the latest of {self.count} figures from {format_number(self.least)} "
-                f"to {format_number(self.most)} in {self.period.text}")
+        return ngettext("%(figure)s, the latest of %(count)s figure from %(least)s to %(most)s "
+                        "in %(period)s",
+                        "%(figure)s, the latest of %(count)s figures from %(least)s to %(most)s "
+                        "in %(period)s", self.count, figure=own,
+                        count=format_number(self.count), least=format_number(self.least),
+                        most=format_number(self.most), period=self.period.text)
 
 
 def earliest(dates: list[dt.date | None]) -> dt.date | None:

@@ -21,6 +21,7 @@ from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from app.domain.figures import Figure, keeps_qualifier, resolve_figure
 from app.domain.review import is_published, with_reviewed
 from app.domain.vocabulary import ProposalKind, Review, RevisionAction, Status
+from app.i18n import gettext as _
 from app.models import Citation, Estimate, Measure, Revision, Source, Topic, utcnow
 from app.schemas.common import MAX_ID
 from app.schemas.estimates import CitationIn, EstimateCreate, EstimateDraft, EstimatePatch
@@ -224,7 +225,7 @@ def load(session: Session, estimate_id: int, *, revisions: bool = False,
     """The estimate with what its page shows; `published_only`: as readers see it (an
     unpublished one is not found, and only the revisions readers see are loaded)."""
     if not 1 <= estimate_id <= MAX_ID:
-        raise NotFound(f"No estimate {estimate_id}.")
+        raise NotFound(_("No estimate %(id)s.", id=estimate_id))
     options = [
         joinedload(Estimate.measure).joinedload(Measure.topic),
         joinedload(Estimate.source),
@@ -242,7 +243,7 @@ def load(session: Session, estimate_id: int, *, revisions: bool = False,
         .execution_options(populate_existing=True)
     ).one_or_none()
     if estimate is None or (published_only and not is_published(estimate.review)):
-        raise NotFound(f"No estimate {estimate_id}.")
+        raise NotFound(_("No estimate %(id)s.", id=estimate_id))
     return estimate
 
 
@@ -397,7 +398,8 @@ def revert_estimate(
     _check_version(estimate, version)
     target = next((r for r in estimate.revisions if r.number == number), None)
     if target is None:
-        raise NotFound(f"Estimate {estimate_id} has no revision {number}.")
+        raise NotFound(_("Estimate %(id)s has no revision %(number)s.", id=estimate_id,
+                           number=number))
     later = [r for r in estimate.revisions if r.number > number]
     if not actor.is_admin and any(r.user_id != actor.id for r in later):
         raise PermissionDenied(

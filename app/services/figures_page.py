@@ -12,6 +12,7 @@ from app.domain.comparison import Choices, LeftOut, select_claims
 from app.domain.errors import NotFound
 from app.domain.record_points import RecordPoint
 from app.domain.vocabulary import Status
+from app.i18n import gettext
 from app.models import Estimate, Measure, Topic
 from app.services import catalog, listing, recorded
 from app.services.entries import Entry, entry_of, party_of, topic_parties
@@ -48,7 +49,8 @@ class FiguresPage:
 def _measure(topic: Topic, slug: str) -> Measure:
     found = next((m for m in topic.measures if m.slug == slug), None)
     if found is None:
-        raise NotFound(f"Topic '{topic.slug}' has no measure '{slug}'.")
+        raise NotFound(gettext("Topic “%(topic)s” has no measure “%(measure)s”.",
+                               topic=topic.slug, measure=slug))
     return found
 
 
@@ -82,7 +84,8 @@ def figures_page(session: Session, slug: str, measure: str, page: int = 1,
         total = len(candidates)
         entries = candidates[(page - 1) * per_page:page * per_page]
     if page > 1 and not entries:
-        raise NotFound(f"There is no page {page} of {found.label.lower()} figures.")
+        raise NotFound(gettext("There is no page %(page)s of the figures of “%(measure)s”.",
+                               page=page, measure=found.label))
     _, beside = select_claims(candidates, choices)
     return FiguresPage(
         topic=topic, measure=found, entries=entries, total=total, page=page, per_page=per_page,

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.dates import PartialDate, partial_date
 from app.domain.vocabulary import Scope, Status
+from app.i18n import format_month, gettext, month_name
 from app.models import Estimate, Measure, Source
 from app.services import listing
 from app.services.entries import Entry, Period, PeriodSummary
@@ -46,8 +47,6 @@ MIN_MARKS_PER_SOURCE = 4
 # Months per mark, the smallest that fits; each divides a year or is whole years, so periods
 # follow the calendar.
 PERIOD_MONTHS = (1, 2, 3, 6, 12, 24, 60, 120, 600)
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 
 Series = tuple[int, int]  # (measure id, source id)
 
@@ -116,9 +115,10 @@ def _period(first: int, span: int) -> Period:
     last_year, last_month = divmod(first + span - 1, 12)
     last = calendar.monthrange(last_year, last_month + 1)[1]
     if span == 1:
-        text = f"{_MONTHS[month]} {year}"
+        text = format_month(dt.date(year, month + 1, 1))
     elif span < 12:
-        text = f"{_MONTHS[month]}–{_MONTHS[last_month]} {year}"
+        text = gettext("%(first)s–%(last)s %(year)s", first=month_name(month + 1),
+                       last=month_name(last_month + 1), year=year)
     else:
         text = str(year) if span == 12 else f"{year}–{last_year}"
     return Period(dt.date(year, month + 1, 1), dt.date(last_year, last_month + 1, last), text)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from app.domain.errors import NotFound
 from app.domain.record_points import RecordPoint
 from app.domain.vocabulary import CatalogEntity, RevisionAction, Status
+from app.i18n import gettext as _
 from app.models import CatalogRevision, Estimate, Measure, Revision, Source, Topic, TopicSource
 from app.services import catalog
 from app.services.catalog_history import MEASURE_FIELDS, SOURCE_FIELDS, TOPIC_FIELDS
@@ -119,7 +120,8 @@ def _topic_at(topic: Topic, rows: Sequence[Row[Any]], point: RecordPoint,
     history = _History.of([r for r in rows if r.entity == CatalogEntity.TOPIC], at)
     state = history.state(_fields(topic, TOPIC_FIELDS))
     if state is None or topic.created_at > at:
-        raise NotFound(f"Topic '{topic.slug}' was not yet recorded on {point.label()}.")
+        raise NotFound(_("Topic “%(topic)s” was not yet recorded on %(date)s.", topic=topic.slug,
+                         date=point.label()))
     then = Topic(id=topic.id, slug=topic.slug, title=state["title"], summary=state["summary"],
                  created_at=topic.created_at,
                  updated_at=history.last_change or topic.created_at,
@@ -277,5 +279,5 @@ def last_change(session: Session, topic_id: int) -> dt.datetime:
     )).one()
     found = _latest(row)
     if found is None:
-        raise NotFound("No such topic.")
+        raise NotFound(_("No such topic."))
     return found

@@ -28,6 +28,7 @@ from app.domain.review import (
     with_reviewed,
 )
 from app.domain.vocabulary import ProposalKind, ProposalState, Review, RevisionAction
+from app.i18n import gettext as _
 from app.models import Estimate, Measure, Proposal, Revision, utcnow
 from app.schemas.common import MAX_ID
 from app.services import audit_trail
@@ -239,7 +240,7 @@ def _commit(session: Session, estimate: Estimate, action: str, before: dict[str,
 
 def _load(session: Session, estimate_id: int) -> Estimate:
     if not 1 <= estimate_id <= MAX_ID:
-        raise NotFound(f"No estimate {estimate_id}.")
+        raise NotFound(_("No estimate %(id)s.", id=estimate_id))
     estimate = session.scalars(
         select(Estimate).where(Estimate.id == estimate_id)
         .options(joinedload(Estimate.measure).joinedload(Measure.topic),
@@ -247,7 +248,7 @@ def _load(session: Session, estimate_id: int) -> Estimate:
         .execution_options(populate_existing=True)
     ).one_or_none()
     if estimate is None:
-        raise NotFound(f"No estimate {estimate_id}.")
+        raise NotFound(_("No estimate %(id)s.", id=estimate_id))
     return estimate
 
 
@@ -256,13 +257,15 @@ def _check_version(estimate: Estimate, version: int | None) -> None:
         raise ValidationFailed({"version": "Give the version you reviewed (a 'version' field "
                                            "or an If-Match header)."})
     if version != estimate.version:
-        raise Conflict(f"Estimate {estimate.id} was changed since version {version}; it is now "
-                       f"at version {estimate.version}. Reload it and review it again.",
+        raise Conflict(_("Estimate %(id)s was changed since version %(version)s; it is now at "
+                         "version %(current)s. Reload it and review it again.", id=estimate.id,
+                         version=version, current=estimate.version),
                        current_version=estimate.version)
 
 
 def _race_lost(estimate_id: int) -> Conflict:
-    return Conflict(f"Estimate {estimate_id} was changed by someone else while you were saving.")
+    return Conflict(_("Estimate %(id)s was changed by someone else while you were saving.",
+                      id=estimate_id))
 
 
 def _pending(session: Session, estimate: Estimate) -> Proposal:
@@ -295,10 +298,11 @@ def stale_conflict(session: Session, estimate: Estimate, proposal: Proposal) -> 
     then = _state_at_base(session, proposal)
     changed = diff_snapshots(then, snapshot(estimate)) if then is not None else []
     return StaleProposal(
-        f"Estimate {estimate.id} changed after this was put forward (at version "
-        f"{proposal.base_version}; it is now at version {estimate.version}), so it cannot be "
-        "approved as it stands: nobody reviewed it together with those changes. Send it back, "
-        "or its author saves it again on top of the current version.",
+        _("Estimate %(id)s changed after this was put forward (at version %(base)s; it is now "
+          "at version %(current)s), so it cannot be approved as it stands: nobody reviewed it "
+          "together with those changes. Send it back, or its author saves it again on top of "
+          "the current version.", id=estimate.id, base=proposal.base_version,
+          current=estimate.version),
         current_version=estimate.version, proposal_version=proposal.base_version,
         changed=[{"field": c.field, "label": c.label, "then": c.before, "now": c.after}
                  for c in changed])
@@ -359,7 +363,7 @@ def reject(session: Session, estimate_id: int, actor: Actor, *, version: int | N
     (rejected) until its author saves it again; a change is dropped, the row unchanged."""
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed({"reason": "Say why you send it back: its author reads it."})
+        raise ValidationFailed({"reason": _("Say why you send it back: its author reads it.")})
     estimate = _load(session, estimate_id)
     _check_version(estimate, version)
     proposal = _pending(session, estimate)

@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 from app.domain.actor import Actor
 from app.domain.citations import CITATION_FIELDS
 from app.domain.dates import partial_iso
+from app.i18n import N_
 from app.models import Citation, Estimate, Revision
 from app.services import audit_trail, chain
 
 FIELD_LABELS = {
-    "low": "Low", "high": "High", "best": "Best", "qualifier": "Qualifier", "as_of": "As of",
-    "stated_on": "Stated on", "scope": "Scope", "scope_note": "What it covers",
-    "period_start": "Period from", "period_end": "Period to", "confidence": "Confidence",
-    "confidence_note": "Why", "claimant": "Claimed by", "notes": "Notes", "status": "Status",
-    "citations": "Citations",
+    "low": N_("Low"), "high": N_("High"), "best": N_("Best"), "qualifier": N_("Qualifier"),
+    "as_of": N_("As of"), "stated_on": N_("Stated on"), "scope": N_("Scope"),
+    "scope_note": N_("What it covers"), "period_start": N_("Period from"),
+    "period_end": N_("Period to"), "confidence": N_("Confidence"), "confidence_note": N_("Why"),
+    "claimant": N_("Claimed by"), "notes": N_("Notes"), "status": N_("Status"),
+    "citations": N_("Citations"),
 }
 # Revisions written before a field existed read as its default.
 SNAPSHOT_DEFAULTS: dict[str, Any] = {

@@ -19,6 +19,7 @@ from app.db import best_effort
 from app.domain.actor import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.vocabulary import Role
+from app.i18n import DEFAULT_LOCALE, get_locale, gettext
 from app.logs import audit
 from app.models import ApiToken, LoginSession, User, utcnow
 from app.schemas.common import MAX_ID
@@ -79,9 +80,12 @@ def _strength(password: str, inputs: list[str]) -> tuple[int, str]:
         result = zxcvbn(password[:STRENGTH_CHECKED], user_inputs=inputs)
     feedback = result["feedback"]
     own = any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"])
+    # zxcvbn's own advice is in English only: other languages get Reckon's sentences.
+    advice = ([feedback["warning"], *feedback["suggestions"]]
+              if get_locale() == DEFAULT_LOCALE else [])
     reason = " ".join(part for part in (
-        "It is built on the account's name or e-mail address (or on “Reckon”)." if own else "",
-        feedback["warning"], *feedback["suggestions"]) if part)
+        gettext("It is built on the account's name or e-mail address (or on “Reckon”).")
+        if own else "", *advice) if part)
     return int(result["score"]), reason
 
 
@@ -89,23 +93,23 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     """Why a password is too weak to accept (zxcvbn, with the user's e-mail and name as words
     to avoid), or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return gettext("Use at least %(num)s characters.", num=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+        return gettext("Use at most %(num)s characters.", num=MAX_PASSWORD_LENGTH)
     inputs = _user_inputs(email, name)
     score, reason = _strength(password, inputs)
     if score < MIN_SCORE:
-        return reason or "It is too easy to guess; add another word or two."
+        return reason or gettext("It is too easy to guess; add another word or two.")
     core = _PADDING.sub("", password)
     if core and core != password and _strength(core, inputs)[0] < MIN_SCORE:
-        return ("A word with digits or symbols added around it is easy to guess. "
-                "Add another word or two; uncommon words are better.")
+        return gettext("A word with digits or symbols added around it is easy to guess. "
+                       "Add another word or two; uncommon words are better.")
     return None
 
 
 def weak_password_message(password: str, email: str = "", name: str = "") -> str | None:
     problem = password_problem(password, email, name)
-    return f"This password is too weak. {problem}" if problem else None
+    return gettext("This password is too weak. %(problem)s", problem=problem) if problem else None
 
 
 def create_user(
@@ -115,11 +119,11 @@ def create_user(
     email = email.strip().lower()
     errors = {}
     if not EMAIL_RE.match(email):
-        errors["email"] = f"'{email}' is not an e-mail address."
+        errors["email"] = gettext("'%(email)s' is not an e-mail address.", email=email)
     elif session.scalars(select(User).where(User.email == email)).first():
-        errors["email"] = f"There is already a user {email}."
+        errors["email"] = gettext("There is already a user %(email)s.", email=email)
     if role not in _ROLES:
-        errors["role"] = "The role must be editor or admin."
+        errors["role"] = gettext("The role must be editor or admin.")
     display_name = display_name.strip() or email.split("@")[0]
     weak = weak_password_message(password, email, display_name)
     if weak:
@@ -176,12 +180,14 @@ def issue_api_token(session: Session, user: User, *, name: str,
     name = " ".join(name.split())
     errors = {}
     if not name:
-        errors["name"] = "Give the token a name, such as the script or desk that will use it."
+        errors["name"] = gettext("Give the token a name, such as the script or desk that will "
+                                 "use it.")
     elif len(name) > TOKEN_NAME_LENGTH:
-        errors["name"] = f"Use at most {TOKEN_NAME_LENGTH} characters."
+        errors["name"] = gettext("Use at most %(num)s characters.", num=TOKEN_NAME_LENGTH)
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
-        errors["expires_in_days"] = (f"Give a number of days from 1 to {MAX_TOKEN_DAYS}, "
-                                     "or none for a token that does not expire.")
+        errors["expires_in_days"] = gettext("Give a number of days from 1 to %(num)s, or none "
+                                            "for a token that does not expire.",
+                                            num=MAX_TOKEN_DAYS)
     if errors:
         raise ValidationFailed(errors)
     secret = "rk_" + secrets.token_urlsafe(32)
@@ -248,7 +254,7 @@ def list_users(session: Session) -> list[User]:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id) if 1 <= user_id <= MAX_ID else None
     if user is None:
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound(gettext("No user %(id)s.", id=user_id))
     return user
 
 
@@ -256,10 +262,10 @@ def update_user(session: Session, user: User, acting: Actor, *, role: str | None
                 active: bool | None = None) -> User:
     """Change a user's role or disable them; disabling ends their sessions at once."""
     if user.id == acting.id and (active is False or role == "editor"):
-        raise ValidationFailed({"user": "You cannot disable or demote yourself."})
+        raise ValidationFailed({"user": gettext("You cannot disable or demote yourself.")})
     if role is not None:
         if role not in _ROLES:
-            raise ValidationFailed({"role": "The role must be editor or admin."})
+            raise ValidationFailed({"role": gettext("The role must be editor or admin.")})
         user.role = role
     if active is not None:
         user.active = active

@@ -53,7 +53,10 @@ def cached(request: Request, session: Session, render: Callable[[], Response],
     if visitor is not None and actor is not None:
         # Editors see their own controls and CSRF token: never share their copy.
         parts = (*parts, str(actor.id), actor.role, visitor.csrf_token)
-    etag = freshness.etag_for(stamp, str(request.url.path), str(request.url.query), *parts)
+    # One copy per language: the same address answers German or English (app/web/locale.py).
+    locale = str(getattr(request.state, "locale", "en"))
+    etag = freshness.etag_for(stamp, str(request.url.path), str(request.url.query), locale,
+                              *parts)
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(last_modified, usegmt=True),
@@ -61,7 +64,7 @@ def cached(request: Request, session: Session, render: Callable[[], Response],
         "Cache-Control": "no-store" if actor else (
             f"public, max-age={SETTLED_MAX_AGE}" if settled
             else "public, max-age=0, must-revalidate"),
-        "Vary": "Cookie",
+        "Vary": "Accept-Language, Cookie",
     }
     if not_modified(request, etag, last_modified):
         return Response(status_code=304, headers=headers)

@@ -28,6 +28,7 @@ from app.domain.errors import (
 )
 from app.domain.record_points import FORMAT_HELP as RECORD_POINT_HELP
 from app.domain.review import StaleProposal
+from app.i18n import N_, gettext
 from app.logs import audit, get_logger
 from app.services.health import DatabaseState, first_line
 from app.web.templating import render_page
@@ -44,10 +45,10 @@ STATUS_OF: dict[ErrorKind, int] = {
     ErrorKind.THROTTLED: 429,
 }
 _HTTP_MESSAGES = {
-    404: "There is no page at this address.",
-    405: "This address does not accept that kind of request.",
+    404: N_("There is no page at this address."),
+    405: N_("This address does not accept that kind of request."),
 }
-UNAVAILABLE = "The database is unavailable. Please try again in a minute."
+UNAVAILABLE = N_("The database is unavailable. Please try again in a minute.")
 RETRY_AFTER = "30"
 
 
@@ -97,27 +98,34 @@ def _headers(exc: DomainError, html: bool) -> dict[str, str]:
 
 def _expected(error: dict[str, Any]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
+    name = str(error["loc"][-1])
     if kind == "record_point":
-        return RECORD_POINT_HELP
+        return gettext("‘%(name)s’ should be %(help)s", name=name,
+                       help=gettext(RECORD_POINT_HELP))
     if kind.startswith(("date", "datetime")):
-        return "a real date written YYYY-MM-DD, such as 2025-01-31"
+        return gettext("‘%(name)s’ should be a real date written YYYY-MM-DD, such as "
+                       "2025-01-31", name=name)
     if kind.startswith("int"):
-        return "a whole number"
+        return gettext("‘%(name)s’ should be a whole number", name=name)
     if kind in ("greater_than_equal", "greater_than"):
-        return f"a number of at least {ctx.get('ge', ctx.get('gt'))}"
+        return gettext("‘%(name)s’ should be a number of at least %(limit)s", name=name,
+                       limit=ctx.get("ge", ctx.get("gt")))
     if kind in ("less_than_equal", "less_than"):
-        return f"a number of at most {ctx.get('le', ctx.get('lt'))}"
+        return gettext("‘%(name)s’ should be a number of at most %(limit)s", name=name,
+                       limit=ctx.get("le", ctx.get("lt")))
     if kind == "string_too_long":
-        return f"at most {ctx.get('max_length')} characters long"
+        return gettext("‘%(name)s’ should be at most %(limit)s characters long", name=name,
+                       limit=ctx.get("max_length"))
     if kind == "missing":
-        return "given"
-    return "written differently"
+        return gettext("‘%(name)s’ should be given", name=name)
+    return gettext("‘%(name)s’ should be written differently", name=name)
 
 
 def plain_address_problem(errors: list[dict[str, Any]]) -> str:
-    """What is wrong with the address, in a reader's words."""
-    parts = [f"‘{e['loc'][-1]}’ should be {_expected(e)}" for e in errors]
-    return "The address has a mistake: " + "; ".join(parts) + "."
+    """What is wrong with the address, in a reader's words: one whole sentence per mistake
+    inside one translated sentence."""
+    return gettext("The address has a mistake: %(problems)s.",
+                   problems="; ".join(_expected(e) for e in errors))
 
 
 def _field_names(errors: list[dict[str, Any]]) -> list[str]:
@@ -147,7 +155,8 @@ def database_trouble(request: Request, exc: DBAPIError,
           error=type(exc).__name__,
           driver_error=type(orig).__name__ if orig is not None else None,
           cause=state.cause or first_line(exc))
-    return error_response(request, 503, UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
+    return error_response(request, 503, gettext(UNAVAILABLE),
+                          headers={"Retry-After": RETRY_AFTER})
 
 
 def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseState]) -> None:
@@ -176,7 +185,8 @@ def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseS
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         headers = getattr(exc, "headers", None)
         if wants_html(request):
-            message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+            known = _HTTP_MESSAGES.get(exc.status_code)
+            message = gettext(known) if known else str(exc.detail)
             return error_page(request, exc.status_code, message, headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=headers)
@@ -187,7 +197,7 @@ def register_error_handlers(app: FastAPI, database_state: Callable[[], DatabaseS
         # Last line of defence: input that slipped past validation and was refused by a
         # database constraint is the client's mistake, not a crash — but a gap to close.
         log.warning("database_refused_input", path=request.url.path, cause=first_line(exc))
-        return error_response(request, 422, "The database refused this input.")
+        return error_response(request, 422, gettext("The database refused this input."))
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -3,9 +3,11 @@ rendering with what every page needs (the visitor, links for table rows)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -14,13 +16,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from app import i18n
 from app.charts.palette import LIGHT
 from app.charts.text import FONT_FAMILY
 from app.config import PROJECT_DIR
 from app.domain.dates import PartialDate
 from app.domain.figures import format_figure
-from app.domain.numbers import format_number
-from app.domain.vocabulary import Confidence, Scope, SourceKind
+from app.domain.vocabulary import Confidence, Qualifier, Scope, SourceKind
+from app.i18n import N_
 from app.web.static_files import StaticAssets
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -63,6 +66,76 @@ def json_ld(data: Mapping[str, Any]) -> Markup:
                   .translate(_JSON_IN_HTML))
 
 
+def _pdate(value: Any, precision: str | None = None) -> str:
+    """A partial date (PartialDate, or a date with its precision) as the locale writes it:
+    "February 2025" / "Februar 2025"."""
+    if value is None:
+        return ""
+    if isinstance(value, PartialDate):
+        return i18n.format_partial(value.value, value.precision)
+    return i18n.format_partial(value, precision or "day")
+
+
+def _when(moment: Any) -> str:
+    """A moment of record (UTC) to the minute: "2025-01-13 14:05 UTC" in both languages (an
+    ISO-like stamp reads the same everywhere)."""
+    return i18n.gettext("%(stamp)s UTC", stamp=moment.strftime("%Y-%m-%d %H:%M"))
+
+
+def _when_day(value: Any) -> str:
+    """A day kept as a date or as ISO text (citation snapshots): "13 January 2025"."""
+    if isinstance(value, datetime.date):
+        return i18n.format_day(value)
+    try:
+        return i18n.format_day(datetime.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+# The words of revision actions and estimate statuses, as readers see them.
+_ACTIONS = {"create": N_("create"), "edit": N_("edit"), "retract": N_("retract"),
+            "restore": N_("restore"), "revert": N_("revert"), "proposed": N_("proposed"),
+            "approved": N_("approved"), "rejected": N_("rejected"),
+            "withdrawn": N_("withdrawn")}
+_STATUSES = {"active": N_("active"), "retracted": N_("retracted")}
+
+
+def _word(words: Mapping[str, str], value: str) -> str:
+    return i18n.gettext(words[value]) if value in words else value
+
+
+def _vocab(value: Any, field: str) -> Any:
+    """A stored word of the vocabulary (a revision's "about", "total", "reported",
+    "active") as readers see it in German; English shows the stored word itself, as the
+    revisions hold it. Anything else as it is."""
+    if i18n.get_locale() == i18n.DEFAULT_LOCALE:
+        return value
+    words: dict[str, type[Qualifier] | type[Scope] | type[Confidence]] = {
+        "qualifier": Qualifier, "scope": Scope, "confidence": Confidence}
+    if field in words and isinstance(value, str):
+        known = {m.value: m for m in words[field]}.get(value)
+        return known.label if known else value
+    if field == "status" and isinstance(value, str):
+        return _word(_STATUSES, value)
+    return value
+
+
+def lang_url(here: str, code: str | None) -> str:
+    """A path and query of this site with ?lang= set to `code` (or taken out with None): the
+    same page in one language (hreflang links, the language switch's way back)."""
+    path, _, query = here.partition("?")
+    pairs = [p for p in query.split("&") if p and not p.startswith("lang=")]
+    if code:
+        pairs.append(f"lang={code}")
+    return path + ("?" + "&".join(pairs) if pairs else "")
+
+
+def site_path(url: str) -> str:
+    """An address of this site as a path and query (no scheme, no host)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -70,10 +143,25 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # New-style gettext: _("%(n)s figures", n=…) escapes and formats; the current locale is
+    # the request's (app/web/locale.py).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.plain_gettext, i18n.plain_ngettext, newstyle=True,
+        pgettext=i18n.plain_pgettext, npgettext=i18n.plain_npgettext)
+    env.globals["current_locale"] = i18n.get_locale
+    env.globals["languages"] = i18n.LANGUAGES
+    env.globals["num"] = i18n.format_number
+    env.globals["lang_url"] = lang_url
+    env.filters["site_path"] = site_path
+    env.globals["pdate"] = _pdate
     env.globals["font_family"] = FONT_FAMILY
     env.globals["chart_theme"] = LIGHT  # a chart drawn as an image for a dark page passes DARK
-    env.filters["number"] = format_number
+    env.filters["number"] = i18n.format_number
+    env.filters["num"] = i18n.format_number
+    env.filters["pdate"] = _pdate
+    env.filters["language_name"] = i18n.language_name
     env.filters["figure"] = lambda e: format_figure(e.low, e.high, e.qualifier, e.best)
     env.filters["px"] = _px
     env.filters["kind"] = _kind_label
@@ -82,8 +170,14 @@ def _environment() -> Environment:
     env.filters["figure_of"] = lambda snap: format_figure(
         snap["low"], snap["high"], snap["qualifier"], snap.get("best")
     )
-    env.filters["partial"] = lambda v, p: PartialDate(v, p).label() if v and p else "undated"
-    env.filters["day"] = lambda d: PartialDate(d, "day").label() if d else ""
+    env.filters["partial"] = lambda v, p: _pdate(v, p) if v and p else i18n.gettext("undated")
+    env.filters["day"] = lambda d: i18n.format_day(d) if d else ""
+    env.filters["when"] = _when
+    env.filters["when_day"] = _when_day
+    env.filters["vocab"] = _vocab
+    env.filters["unit"] = i18n.unit_label
+    env.filters["action"] = lambda value: _word(_ACTIONS, value)
+    env.filters["status"] = lambda value: _word(_STATUSES, value)
     env.filters["json_ld"] = json_ld
     env.globals["static_url"] = static_url
     return env

@@ -715,3 +715,24 @@ def test_markup_typed_into_the_form_never_runs(
     check_inert()
 
     assert dialogs == [], f"stored markup ran: {dialogs}"
+
+
+def test_the_estimate_form_in_german(new_context: NewContext,
+                                     editors: tuple[Editor, Editor]) -> None:
+    """Signed in, with German chosen: the form, its hints and the messages beside the fields
+    it sends back are German (screenshot: estimate-form-de.png)."""
+    page = signed_in_page(new_context, editors[0], viewport={"width": 1280, "height": 1400})
+    page.goto("/lang/de?next=/estimates/new")  # the switch: kept in a cookie
+    expect(page.locator("h1")).to_have_text("Schätzung hinzufügen")
+    page.get_by_label("Thema", exact=True).select_option(TOPIC)
+    page.get_by_label("Messgröße", exact=True).fill("killed")
+    page.get_by_label("Zahl, wie die Quelle sie nennt").fill("5.000–3.000")
+    page.get_by_label("Bezieht sich auf (Stand)").fill("2025-13")
+    page.get_by_role("button", name="Speichern", exact=True).click()
+    expect(page.locator(".form-error[role=alert]")).to_contain_text(
+        "Nichts wurde gespeichert. Bitte berichtigen Sie die")
+    expect(page.locator("#as_of-error")).to_contain_text("ist kein echter Monat")
+    expect(page.locator("#source-error")).to_contain_text("Wählen Sie eine Quelle")
+    assert page.locator("html").get_attribute("lang") == "de"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "estimate-form-de.png"), full_page=True)

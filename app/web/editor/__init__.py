@@ -5,8 +5,18 @@ with the input and the message (422); success redirects (303)."""
 
 from fastapi import APIRouter
 
-from app.web.editor import account, captures, catalog, estimates, review, signin, status, users
+from app.web.editor import (
+    account,
+    captures,
+    catalog,
+    estimates,
+    extract,
+    review,
+    signin,
+    status,
+    users,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, account, estimates, catalog, status, review, captures, users):
+for module in (signin, account, estimates, extract, catalog, status, review, captures, users):
     router.include_router(module.router)

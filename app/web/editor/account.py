@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.domain.errors import TooManyAttempts, ValidationFailed
+from app.i18n import N_, gettext
 from app.models import User, utcnow
 from app.services import accounts, users
 from app.services.users import NewToken
@@ -20,10 +21,14 @@ from app.web.visitor import Visitor, check_csrf
 
 router = APIRouter()
 _DONE = {
-    "password": "Your password was changed. Every other browser signed in as you was signed "
-                "out; this one stays signed in.",
-    "revoked": "The token was revoked: it no longer works.",
+    "password": N_("Your password was changed. Every other browser signed in as you was "
+                   "signed out; this one stays signed in."),
+    "revoked": N_("The token was revoked: it no longer works."),
 }
+
+
+def _done(done: str) -> str:
+    return gettext(_DONE[done]) if done in _DONE else ""
 
 
 def _me(session: Session, visitor: Visitor) -> User:
@@ -36,7 +41,7 @@ def account_page(request: Request, session: SessionDep, visitor: EditorVisitor,
                  done: str = "") -> Response:
     me = _me(session, visitor)
     tokens = users.list_api_tokens(session, me)
-    return render_page(request, "account.html", me=me, message=_DONE.get(done, ""),
+    return render_page(request, "account.html", me=me, message=_done(done),
                        open_sessions=accounts.sessions_of(session, me),
                        tokens=len([t for t in tokens if not users.token_expired(t)]))
 
@@ -88,7 +93,7 @@ def _tokens_page(request: Request, session: Session, me: User, *, status: int = 
 @router.get("/account/tokens", response_class=HTMLResponse, name="account_tokens")
 def tokens_page(request: Request, session: SessionDep, visitor: EditorVisitor,
                 done: str = "") -> Response:
-    return _tokens_page(request, session, _me(session, visitor), message=_DONE.get(done, ""))
+    return _tokens_page(request, session, _me(session, visitor), message=_done(done))
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -100,8 +105,8 @@ def create_token(request: Request, session: SessionDep, visitor: EditorVisitor,
     days = whole_number(values["expires_in_days"]) if values["expires_in_days"] else None
     try:
         if values["expires_in_days"] and days is None:
-            raise ValidationFailed({"expires_in_days": "Give a whole number of days, or leave "
-                                                       "it empty for no expiry."})
+            raise ValidationFailed({"expires_in_days": gettext(
+                "Give a whole number of days, or leave it empty for no expiry.")})
         created = users.issue_api_token(session, me, name=values["name"], expires_in_days=days)
     except ValidationFailed as exc:
         return _tokens_page(request, session, me, status=422, values=values, errors=exc.fields)

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.vocabulary import CatalogEntity, SourceKind
+from app.i18n import gettext
 from app.models import Measure, Source, Topic
 from app.services import activity, catalog, catalog_edits, parties
 from app.services.catalog_history import measure_snapshot, source_snapshot, topic_snapshot
@@ -94,7 +95,7 @@ def _conflict_page(request: Request, session: Session, c: Conflicted, form: Cata
     return render_page(
         request, "catalog_conflict.html", status_code=409, what=c.what, entry=c.name,
         form=form, since=since_rows, mine=mine_rows, latest=latest,
-        latest_by=(latest.user.display_name if latest and latest.user else "someone"),
+        latest_by=(latest.user.display_name if latest and latest.user else gettext("someone")),
         current_version=c.version, opened_version=form.version,
         hidden=form.carried(c.version, c.statuses), action_url=c.action_url,
         back_url=c.back_url,
@@ -162,7 +163,8 @@ def edit_topic(request: Request, slug: str, session: SessionDep, visitor: Editor
 def _measure_of(topic: Topic, slug: str) -> Measure:
     found = next((m for m in topic.measures if m.slug == slug), None)
     if found is None:
-        raise NotFound(f"Topic '{topic.slug}' has no measure '{slug}'.")
+        raise NotFound(gettext("Topic “%(topic)s” has no measure “%(measure)s”.",
+                               topic=topic.slug, measure=slug))
     return found
 
 

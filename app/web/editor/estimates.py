@@ -3,16 +3,19 @@ based on an outdated version."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.domain.citations import CITATION_FIELDS
 from app.domain.errors import Conflict, ValidationFailed
-from app.domain.figures import format_figure
+from app.domain.figures import FigureError, format_figure, read_figure
 from app.domain.numbers import format_number
 from app.domain.review import ReviewPending
 from app.domain.vocabulary import Confidence, Qualifier, Scope, SourceKind
+from app.i18n import gettext
 from app.models import Estimate
 from app.services import catalog, estimates, review, revisions
 from app.web.deps import EditorVisitor, FormDep, ReviewRequired, SessionDep
@@ -35,7 +38,8 @@ router = APIRouter()
 
 
 def _form_page(request: Request, session: Session, form: EstimateForm, *, status: int = 200,
-               estimate: Estimate | None = None, reading: str = "", notice: str = "",
+               estimate: Estimate | None = None, reading: Preview | None = None,
+               notice: str = "",
                review_note: str = "") -> Response:
     return render_page(
         request, "estimate_form.html", status_code=status, form=form, estimate=estimate,
@@ -47,14 +51,34 @@ def _form_page(request: Request, session: Session, form: EstimateForm, *, status
     )
 
 
-def _reading(checked: Checked) -> str:
+@dataclass(frozen=True)
+class Preview:
+    """What the preview shows: the figure as read (its str), and for a typed figure the
+    reader's note and the words that decided it (domain.figure_reading, as `reckon parse`)."""
+
+    text: str
+    note: str = ""
+    decided_by: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _reading(checked: Checked, form: EstimateForm) -> Preview | None:
     fig = checked.figure
     if fig is None:
-        return ""
+        return None
     low = "open" if fig.low is None else format_number(fig.low)
     high = "open" if fig.high is None else format_number(fig.high)
     shown = format_figure(fig.low, fig.high, fig.qualifier, fig.best)
-    return f"low {low}, high {high}, {Qualifier(fig.qualifier).label}: “{shown}”"
+    text = f"low {low}, high {high}, {Qualifier(fig.qualifier).label}: “{shown}”"
+    try:
+        reading = read_figure(form.get("figure")) if form.get("figure") else None
+    except FigureError:
+        reading = None
+    if reading is None:
+        return Preview(text)
+    return Preview(text, reading.note, tuple(reading.decided_by))
 
 
 @router.get("/estimates/new", response_class=HTMLResponse, name="new_estimate")
@@ -69,17 +93,18 @@ def _review_note(request: Request, session: Session, estimate: Estimate | None,
     """What saving this form publishes at once, and what waits for a second editor."""
     waiting = review.pending_proposal(session, estimate.id) if estimate is not None else None
     if waiting is not None and review.owns(waiting, visitor.actor):
-        return ("This form shows your change that awaits review: saving it replaces that "
-                "change (set the figure, dates, scope and source back to what readers see to "
-                "withdraw it).")
+        return gettext("This form shows your change that awaits review: saving it replaces "
+                       "that change (set the figure, dates, scope and source back to what "
+                       "readers see to withdraw it).")
     if not request.app.state.settings.review_required:
         return ""
     if estimate is None:
-        return "A second editor approves a new estimate before readers see it."
+        return gettext("A second editor approves a new estimate before readers see it.")
     if estimate.review != "approved":
-        return "Not published yet: a second editor approves it before readers see it."
-    return ("Changes to the figure, its dates, scope or source wait for a second editor's "
-            "approval (readers see the current values until then); the rest is saved at once.")
+        return gettext("Not published yet: a second editor approves it before readers see it.")
+    return gettext("Changes to the figure, its dates, scope or source wait for a second "
+                   "editor's approval (readers see the current values until then); the rest "
+                   "is saved at once.")
 
 
 @router.post("/estimates/new", response_class=HTMLResponse)
@@ -91,7 +116,7 @@ def new_estimate(request: Request, session: SessionDep, visitor: EditorVisitor,
     if form.errors:
         return _form_page(request, session, form, status=422)
     if form_data.get("action") == "preview":
-        return _form_page(request, session, form, reading=_reading(checked))
+        return _form_page(request, session, form, reading=_reading(checked, form))
     try:
         created = estimates.create_placed(session, placement(form),
                                           estimate_draft(form, checked), visitor.actor,
@@ -129,7 +154,8 @@ def edit_estimate(request: Request, estimate_id: int, session: SessionDep,
     if form.errors:
         return _form_page(request, session, form, status=422, estimate=estimate)
     if form_data.get("action") == "preview":
-        return _form_page(request, session, form, estimate=estimate, reading=_reading(checked))
+        return _form_page(request, session, form, estimate=estimate,
+                          reading=_reading(checked, form))
     version = form_version(form)
     if version != estimate.version:
         return _conflict_page(request, session, estimate, form, checked, version)
@@ -142,7 +168,7 @@ def edit_estimate(request: Request, estimate_id: int, session: SessionDep,
         return _form_page(request, session, form, status=422, estimate=estimate)
     except ReviewPending as exc:
         return _form_page(request, session, form, status=409, estimate=estimate,
-                          notice=f"Nothing was saved. {exc.message}")
+                          notice=gettext("Nothing was saved. %(reason)s", reason=exc.message))
     except Conflict:
         fresh = estimates.get_estimate(session, estimate_id, unpublished=True)
         return _conflict_page(request, session, fresh, form, checked, version)

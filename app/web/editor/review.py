@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.domain.errors import NotFound
 from app.domain.review import StaleProposal
+from app.i18n import gettext
 from app.services import estimates, review, review_queue
 from app.services.revisions import Change
 from app.web.deps import EditorVisitor, FormDep, SessionDep
@@ -34,7 +35,7 @@ def queue_page(request: Request, session: SessionDep, visitor: EditorVisitor,
     items, total = review_queue.queue(session, page=page, per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:
-        raise NotFound(f"There is no page {page} of the review queue.")
+        raise NotFound(gettext("There is no page %(page)s of the review queue.", page=page))
     return _no_store(render_page(request, "review.html", items=items, total=total, page=page,
                                  pages=pages, first=(page - 1) * PER_PAGE + 1,
                                  json_url=request.url_for("review_queue_page")))
@@ -89,7 +90,7 @@ def reject(request: Request, estimate_id: int, session: SessionDep, visitor: Edi
     reason = field(form, "reason")[:1000]
     if not reason:
         return _reason_page(request, session, estimate_id, status=422,
-                            message="Say why you send it back: its author reads it.",
+                            message=gettext("Say why you send it back: its author reads it."),
                             return_to=field(form, "return_to"))
     review.reject(session, estimate_id, visitor.actor,
                   version=whole_number(field(form, "version")), reason=reason)

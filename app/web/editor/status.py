@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.domain.errors import Conflict, PermissionDenied
 from app.domain.vocabulary import Status
+from app.i18n import gettext
 from app.models import Estimate
 from app.services import estimates
 from app.web.deps import EditorVisitor, FormDep, ReviewRequired, SessionDep
@@ -48,7 +49,7 @@ def change_status(request: Request, estimate_id: int, session: SessionDep,
     reason = field(form, "reason")[:1000]
     if not reason:
         return _status_page(request, estimate, action, status=422,
-                            message="Give a reason: readers see it in the history.")
+                            message=gettext("Give a reason: readers see it in the history."))
     new_status = Status.RETRACTED if action == "retract" else Status.ACTIVE
     try:
         estimates.set_status(session, estimate_id, new_status, reason, visitor.actor,

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationFailed
+from app.i18n import gettext
 from app.services import accounts, users
 from app.web.deps import AdminVisitor, FormDep, SessionDep
 from app.web.editor.common import redirect
@@ -59,7 +60,8 @@ def change_user(request: Request, user_id: int, session: SessionDep, visitor: Ad
         return redirect(request.url_for("admin_users"))
     changes = _ACTIONS.get(field(form, "action"))
     if changes is None:
-        return _users_page(request, session, status=422, errors={"action": "Unknown action."})
+        return _users_page(request, session, status=422,
+                           errors={"action": gettext("Unknown action.")})
     assert visitor.actor is not None
     try:
         users.update_user(session, target, visitor.actor, **changes)  # type: ignore[arg-type]

@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from app.i18n import N_, gettext
 from app.models import Measure, Source, Topic
 from app.schemas.catalog import Change, MeasurePatch, SourcePatch, TopicPatch
 from app.services.catalog_history import FIELD_LABELS
 from app.services.parties import PartyStatus
-from app.web.forms.fields import typed, whole_number
+from app.web.forms.fields import schema_message, typed, whole_number
 
 P = TypeVar("P", bound=Change)
 
@@ -32,8 +33,8 @@ _YES_NO = {"yes": True, "no": False}
 # The words each form uses for its fields, for the conflict view's tables.
 _LABELS = {
     TOPIC_FIELDS: FIELD_LABELS,
-    MEASURE_FIELDS: {**FIELD_LABELS, "description": "Definition"},
-    SOURCE_FIELDS: {**FIELD_LABELS, "party_to_conflict": "Party to the conflict, by default"},
+    MEASURE_FIELDS: {**FIELD_LABELS, "description": N_("Definition")},
+    SOURCE_FIELDS: {**FIELD_LABELS, "party_to_conflict": N_("Party to the conflict, by default")},
 }
 
 
@@ -122,19 +123,12 @@ def source_form(source: Source) -> CatalogForm:
 # ---- checked ---------------------------------------------------------------------------------
 
 def _message(error: dict[str, Any]) -> str:
-    kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "string_too_short":
-        return "This cannot be empty."
-    if kind == "string_too_long":
-        return f"Keep this to {ctx.get('max_length', 0):,} characters at most."
-    if kind.startswith("int"):
-        return "Give a whole number, e.g. 10."
+    kind = error["type"]
     if kind in ("greater_than_equal", "less_than_equal"):
-        return "Give a number from 0 to 100,000."
+        return gettext("Give a number from 0 to 100,000.")
     if kind == "enum":
-        return "Choose one of the listed kinds."
-    text = str(error["msg"]).removeprefix("Value error, ")
-    return text[:1].upper() + text[1:].rstrip(".") + "."
+        return gettext("Choose one of the listed kinds.")
+    return schema_message(error)
 
 
 def _checked(form: CatalogForm, schema: type[P], data: dict[str, Any]) -> P | None:
@@ -154,7 +148,7 @@ def _typed_values(form: CatalogForm) -> dict[str, Any]:
 def check_topic(form: CatalogForm) -> TopicPatch | None:
     for slug, value in form.parties.items():
         if value not in PARTY_CHOICES:
-            form.errors[party_field(slug)] = "Choose one of the three."
+            form.errors[party_field(slug)] = gettext("Choose one of the three.")
     return _checked(form, TopicPatch, _typed_values(form))
 
 
@@ -166,7 +160,7 @@ def check_source(form: CatalogForm) -> SourcePatch | None:
     data = _typed_values(form)
     party = _YES_NO.get(form.get("party_to_conflict"))
     if party is None:
-        form.errors["party_to_conflict"] = "Choose yes or no."
+        form.errors["party_to_conflict"] = gettext("Choose yes or no.")
     data["party_to_conflict"] = party
     return _checked(form, SourcePatch, data)
 
@@ -184,7 +178,7 @@ class Row:
 
 def _shown(value: Any) -> Any:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     return value
 
 
@@ -226,7 +220,7 @@ def party_rows(statuses: list[PartyStatus], before: dict[str, str],
     rows = []
     for slug, status in names.items():
         if slug in before and slug in after and before[slug] != after[slug]:
-            rows.append(Row(f"Party: {status.source.name}",
+            rows.append(Row(gettext("Party: %(source)s", source=status.source.name),
                             party_label(before[slug], status.source.party_to_conflict),
                             party_label(after[slug], status.source.party_to_conflict)))
     return rows
@@ -234,5 +228,10 @@ def party_rows(statuses: list[PartyStatus], before: dict[str, str],
 
 def party_label(value: str, default: bool) -> str:
     if value == "default":
-        return f"the source's default ({'yes' if default else 'no'})"
-    return {"yes": "party to the conflict", "no": "not a party"}.get(value, value)
+        return gettext("the source's default (yes)") if default else gettext(
+            "the source's default (no)")
+    if value == "yes":
+        return gettext("party to the conflict")
+    if value == "no":
+        return gettext("not a party")
+    return value

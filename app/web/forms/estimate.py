@@ -22,12 +22,13 @@ from app.domain.figures import Figure, format_figure, resolve_figure
 from app.domain.numbers import parse_number
 from app.domain.review import with_reviewed
 from app.domain.vocabulary import Confidence, Scope, SourceKind
+from app.i18n import format_number, gettext
 from app.models import Estimate
 from app.schemas.common import SLUG_RE
 from app.schemas.estimates import CitationIn, EstimateDraft, EstimatePatch
 from app.services.estimates import Placement, new_citation
 from app.services.revisions import citation_dict, snapshot
-from app.web.forms.fields import typed, whole_number
+from app.web.forms.fields import schema_message, typed, whole_number
 
 NEW = "__new__"
 ESTIMATE_FIELDS = (
@@ -126,11 +127,12 @@ def read_figure(form: EstimateForm) -> Figure | None:
     if form.errors:
         return None
     if text and (low is not None or high is not None):
-        form.errors["figure"] = ("Give the figure either as text or as low and high, not both: "
-                                 "clear one of them.")
+        form.errors["figure"] = gettext("Give the figure either as text or as low and high, "
+                                        "not both: clear one of them.")
         return None
     if not text and low is None and high is None:
-        form.errors["figure"] = "Type the figure as the source gives it, e.g. 'about 1,200'."
+        form.errors["figure"] = gettext("Type the figure as the source gives it, e.g. "
+                                        "'about 1,200'.")
         return None
     fig, errors = resolve_figure(figure=text or None, low=low, high=high, best=best,
                                  qualifier=form.get("qualifier") or None)
@@ -141,10 +143,12 @@ def read_figure(form: EstimateForm) -> Figure | None:
 def _citations(form: EstimateForm) -> list[CitationIn]:
     checked = []
     if not form.citations:
-        form.errors["citation-0-url"] = "Give at least one citation: a URL or a publication."
+        form.errors["citation-0-url"] = gettext(
+            "Give at least one citation: a URL or a publication.")
     for i, raw in enumerate(form.citations):
         if not has_reference(raw):
-            form.errors[f"citation-{i}-url"] = "Give the URL or the publication of this citation."
+            form.errors[f"citation-{i}-url"] = gettext(
+                "Give the URL or the publication of this citation.")
             continue
         values: dict[str, Any] = {
             f.name: (raw[f.name] or None) if f.is_date else raw[f.name] for f in CITATION_FIELDS
@@ -153,12 +157,8 @@ def _citations(form: EstimateForm) -> list[CitationIn]:
             checked.append(CitationIn.model_validate(values))
         except ValidationError as exc:
             for err in exc.errors():
-                form.errors[f"citation-{i}-{err['loc'][0]}"] = _message(err["msg"])
+                form.errors[f"citation-{i}-{err['loc'][0]}"] = schema_message(dict(err))
     return checked
-
-
-def _message(msg: str) -> str:
-    return msg.removeprefix("Value error, ").rstrip(".") + "."
 
 
 def check_estimate_form(form: EstimateForm, *, editing: bool) -> Checked:
@@ -176,7 +176,8 @@ def check_estimate_form(form: EstimateForm, *, editing: bool) -> Checked:
     for name, limit in (("claimant", 300), ("notes", 10000), ("comment", 1000),
                         ("scope_note", 10000), ("confidence_note", 10000)):
         if len(form.get(name)) > limit:
-            form.errors[name] = f"Keep this under {limit:,} characters."
+            form.errors[name] = gettext("Keep this under %(limit)s characters.",
+                                        limit=format_number(limit))
     if not editing:
         _check_refs(form)
     return checked
@@ -184,22 +185,23 @@ def check_estimate_form(form: EstimateForm, *, editing: bool) -> Checked:
 
 def _check_refs(form: EstimateForm) -> None:
     if not form.get("topic"):
-        form.errors["topic"] = "Choose a topic, or “New topic” and give its title."
+        form.errors["topic"] = gettext("Choose a topic, or “New topic” and give its title.")
     elif form.get("topic") == NEW and not form.get("new_topic_title"):
-        form.errors["new_topic_title"] = "Give the new topic's title."
+        form.errors["new_topic_title"] = gettext("Give the new topic's title.")
     if not form.get("measure"):
-        form.errors["measure"] = "Name the measure, e.g. killed, wounded or deployed."
+        form.errors["measure"] = gettext("Name the measure, e.g. killed, wounded or deployed.")
     if len(form.get("new_measure_unit")) > 50:
-        form.errors["new_measure_unit"] = "Keep the unit under 50 characters."
+        form.errors["new_measure_unit"] = gettext("Keep the unit under %(limit)s characters.",
+                                                  limit=50)
     if not form.get("source"):
-        form.errors["source"] = "Choose a source, or “New source” and give its name."
+        form.errors["source"] = gettext("Choose a source, or “New source” and give its name.")
     elif form.get("source") == NEW:
         if not form.get("new_source_name"):
-            form.errors["new_source_name"] = "Give the new source's name."
+            form.errors["new_source_name"] = gettext("Give the new source's name.")
         if form.get("new_source_kind") not in _KINDS:
-            form.errors["new_source_kind"] = "Choose what kind of source this is."
+            form.errors["new_source_kind"] = gettext("Choose what kind of source this is.")
     elif not re.match(SLUG_RE, form.get("source")):
-        form.errors["source"] = "Choose a source from the list."
+        form.errors["source"] = gettext("Choose a source from the list.")
 
 
 def placement(form: EstimateForm) -> Placement:

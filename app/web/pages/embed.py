@@ -13,6 +13,7 @@ from app.charts.text import wrap
 from app.domain.comparison import Choices
 from app.domain.dates import utc_today
 from app.domain.record_points import RecordPoint, describe
+from app.i18n import gettext
 from app.services import comparison
 from app.web.caching import cached, settled
 from app.web.choices import ChoicesDep, RecordedDep, recorded_params, with_choices
@@ -35,7 +36,8 @@ def _embed_context(request: Request, session: Session, slug: str, measure: str,
             "topic_url": with_choices(str(request.url_for("topic_page", slug=slug)), choices,
                                       **recorded_params(at)),
             # A recorded chart says what it shows, never the day it was drawn.
-            "generated": f"records as of {at.label()}" if at else utc_today().isoformat(),
+            "generated": gettext("records as of %(date)s", date=at.label()) if at
+            else utc_today().isoformat(),
             "shows": describe(at, None)}
 
 
