@@ -240,7 +240,7 @@ def test_saving_an_edit_keeps_every_citation_field(
     edited = api(page, f"/api/estimates/{estimate_id}")
     assert (edited["notes"], edited["version"]) == ("a corrected note", 2)
     assert edited["citations"] == saved["citations"]
-    expect(page.locator("div.citation .retrieved")).to_have_text("(retrieved 2025-01-20)")
+    expect(page.locator("div.citation .retrieved")).to_have_text("(retrieved 20 January 2025)")
 
 
 # ---- 2. a refused form keeps everything ----------------------------------------------------
