@@ -7,12 +7,13 @@ import datetime as dt
 import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from app.cli_progress import ImportProgress
 from app.config import PROJECT_DIR, ConfigError, ensure_development_secret, get_settings
 from app.db import (
     alembic_config,
@@ -38,7 +39,6 @@ from app.services import (
 )
 
 DEMO_FILE = PROJECT_DIR / "demo" / "north-korean-troops-in-russia.json"
-PROGRESS_FROM = 100  # rows; smaller imports finish before a bar would be read
 
 
 class CliError(Exception):
@@ -88,14 +88,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
         if role else ""))
 
 
-def _progress_bar(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // total
-    end = "\n" if done == total else ""
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rows", end=end,
-          file=sys.stderr, flush=True)
-
-
 def _importer(session: Session, email: str | None, *, approved: bool) -> Actor | None:
     """Who imports: the user named by --user (an active account), who must be an admin to
     mark the rows approved."""
@@ -121,21 +113,22 @@ def _import(path: Path, *, dry_run: bool, comment: str,
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {path}: {exc}") from None
-    document = transfer.read_file(path.name, text,
-                                  ignore_unknown_columns=ignore_unknown_columns)
-    if document.ignored_columns:
-        print(f"reckon: ignored unknown column(s): {', '.join(document.ignored_columns)}",
-              file=sys.stderr)
-    progress: Callable[[int, int], None] | None = (
-        _progress_bar if len(document.records) >= PROGRESS_FROM else None
-    )
-    with _session(commit=not dry_run) as session:
-        actor = _importer(session, user, approved=approved and user is not None)
-        # With review required (RECKON_REVIEW), what an import adds or changes waits for a
-        # second editor unless an admin marked it --approved.
-        review_required = get_settings().review_required and not approved
-        return transfer.apply(session, document, actor, comment=comment, progress=progress,
-                              review_required=review_required)
+    # Reading and writing each get a bar on a terminal; elsewhere one final line.
+    with ImportProgress(text.count("\n")) as shown:
+        document = transfer.read_file(path.name, text, progress=shown.reading,
+                                      ignore_unknown_columns=ignore_unknown_columns)
+        del text  # the rows are read: the file's text need not stay in memory
+        if document.ignored_columns:
+            print(f"reckon: ignored unknown column(s): {', '.join(document.ignored_columns)}",
+                  file=sys.stderr)
+        with _session(commit=not dry_run) as session:
+            actor = _importer(session, user, approved=approved and user is not None)
+            # With review required (RECKON_REVIEW), what an import adds or changes waits for
+            # a second editor unless an admin marked it --approved.
+            review_required = get_settings().review_required and not approved
+            report = transfer.apply(session, document, actor, comment=comment,
+                                    progress=shown.writing, review_required=review_required)
+    return report
 
 
 STALE_EXIT = 3  # some rows were not applied; the others were

@@ -22,6 +22,7 @@ __all__ = [
     "check_shape",
     "figure_errors",
     "find_figures",
+    "fitting_qualifier",
     "format_figure",
     "parse_figure",
     "read_figure",
@@ -126,6 +127,15 @@ def check_shape(low: int | None, high: int | None, qualifier: str, best: int | N
     errors = figure_errors(low, high, qualifier, best)
     if errors:
         raise FigureError(" ".join(errors.values()))
+
+
+def fitting_qualifier(low: int | None, high: int | None, qualifier: str) -> str:
+    """The qualifier a figure has under the shape rule: a 'between' range that is one number
+    (low = high, which data loaded without these rules may hold) is that number, 'exact'.
+    The importer reads and the exporter writes it so, so such a row round-trips."""
+    if qualifier == Qualifier.BETWEEN.value and low is not None and low == high:
+        return Qualifier.EXACT.value
+    return qualifier
 
 
 def _infer_qualifier(low: int | None, high: int | None) -> str:

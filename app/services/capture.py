@@ -98,6 +98,41 @@ def queue_urls(session: Session, urls: Iterable[str]) -> list[int]:
     return _add_pending(session, _insert_pages(session, {u for u in urls if u}, now), now)
 
 
+_MANY = 10_000  # URLs per statement: IN lists well under SQLite's limit of 32,766 parameters
+
+
+def citations_saved(session: Session, saved: dict[int, tuple[str, str]]) -> None:
+    """What the flush listener below does for citations saved without the ORM (an import's
+    bulk inserts): `saved` maps each citation's id to its URL and quote. The queue grows by
+    executemany batches (no statement per URL), as queue_urls would."""
+    urls = sorted({url for url, _quote in saved.values() if url})
+    now = utcnow()
+    build = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    seen: set[str] = set()  # URLs with a page already: only they can have a snapshot
+    for start in range(0, len(urls), _MANY):
+        keys = {url_key(u): u for u in urls[start:start + _MANY]}
+        known = set(session.scalars(select(CitedPage.url_sha256)
+                                    .where(CitedPage.url_sha256.in_(keys))))
+        seen |= {keys[k] for k in known}
+        new = {k: u for k, u in keys.items() if k not in known}
+        if not new:
+            continue
+        session.execute(build(_PAGES).on_conflict_do_nothing(index_elements=["url_sha256"]),
+                        [{"url": u, "url_sha256": k, "created_at": now}
+                         for k, u in new.items()])
+        pages: dict[str, int] = {url: page_id for url, page_id in session.execute(
+            select(CitedPage.url, CitedPage.id).where(CitedPage.url_sha256.in_(new)))}
+        session.execute(insert(PageCapture), [
+            {"page_id": pages[url], "requested_url": url, "final_url": "", "state":
+             CaptureState.PENDING.value, "failure": "", "attempts": 0, "next_attempt_at": now,
+             "created_at": now, "updated_at": now, "content_type": "", "title": "",
+             "author": "", "text": "", "requested_by_id": None}
+            for url in sorted(pages)])
+    items = sorted((cid, saved[cid]) for cid in saved if saved[cid][0] in seen)
+    for start in range(0, len(items), _MANY):
+        _check_saved_quotes(session, dict(items[start:start + _MANY]))
+
+
 @dataclass(frozen=True)
 class Queued:
     id: int

@@ -166,7 +166,9 @@ def append(session: Session, model: type[History], rows: Sequence[Mapping[str, A
         row["id"] = new_id
     at = _link_rows(session, table, filled, at)
     for start in range(0, len(filled), 5_000):
-        session.execute(insert(model), filled[start:start + 5_000])
+        # The table, not the class: plain Core executemany, no ORM bulk bookkeeping.
+        session.execute(insert(model.metadata.tables[model.__tablename__]),
+                        filled[start:start + 5_000])
     _move_head(session, at)
     return [row["id"] for row in filled]
 

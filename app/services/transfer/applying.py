@@ -23,6 +23,7 @@ from app.schemas.catalog import MeasurePatch
 from app.schemas.estimates import CitationIn, EstimateDraft, EstimatePatch
 from app.services import audit_trail, catalog, catalog_edits, estimates, review_queue
 from app.services.revisions import snapshot
+from app.services.transfer import bulk
 from app.services.transfer.party_marks import PartyMarks
 from app.services.transfer.reading import Document
 from app.services.transfer.records import ImportRejected, Record, RowError
@@ -30,13 +31,15 @@ from app.services.transfer.report import Report, StaleRow
 
 Progress = Callable[[int, int], None]
 _BATCH = 500  # ids per query, well under SQLite's limit on bound parameters
+_MAX_CITATIONS: int = next(m.max_length for m in EstimateDraft.model_fields["citations"].metadata
+                           if hasattr(m, "max_length"))  # as the estimate form allows
 # What a row without an id may add to the figure it matches (its figure and dates are the
 # match itself); an empty cell never clears what the estimate has.
 _MATCH_UPDATES = ("scope", "scope_note", "period_start", "period_end", "confidence",
                   "confidence_note", "claimant", "notes")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Placed:
     record: Record
     topic: Topic
@@ -74,6 +77,7 @@ class _Import:
                              created_sources=self.resolver.created_sources,
                              party_marks=self.parties.changed)
         self.errors: list[RowError] = []
+        self._placed: dict[tuple[Any, ...], tuple[Topic, Measure, Source]] = {}
 
     def run(self, document: Document, progress: Progress | None) -> Report:
         self._catalogue(document)
@@ -83,7 +87,9 @@ class _Import:
         if self.errors:
             raise ImportRejected(self.errors)
         existing = _existing(self.session, {p.measure.id for p in placed}, set(by_id))
-        for done, p in enumerate(placed, start=1):
+        total, done = len(placed), 0
+        new: list[bulk.New] = []  # written in batches once every row is known to be good
+        for p in placed:
             record = p.record
             try:
                 if record.id is not None and record.id in by_id:
@@ -91,18 +97,24 @@ class _Import:
                 else:
                     found = existing.get(_key(p.measure.id, p.source.id, record.values))
                     if found is None:
-                        self._create(p)
-                    else:
-                        self._count_since(found, self._update_match(found, record))
+                        new.append(self._new(p))
+                        continue
+                    self._count_since(found, self._update_match(found, record))
             except ValidationFailed as exc:
                 self.errors.extend(RowError(record.line, name, message)
                                    for name, message in exc.fields.items())
             except ReviewPending as exc:
                 self.errors.append(RowError(record.line, "id", exc.message))
+            done += 1
             if progress:
-                progress(done, len(placed))
+                progress(done, total)
         if self.errors:
-            raise ImportRejected(self.errors)
+            raise ImportRejected(sorted(self.errors, key=lambda e: e.line))
+        bulk.write(self.session, new, self.actor, self.comment,
+                   review_required=self.review_required,
+                   progress=(lambda written: progress(done + written, total)) if progress
+                   else None)
+        self.report.created += len(new)
         return self.report
 
     # ---- the catalogue -------------------------------------------------------------------
@@ -157,7 +169,15 @@ class _Import:
         return found or self.resolver.source(name, meta)
 
     def _place(self, record: Record) -> _Placed:
-        """The row's topic, measure and source: by slug or by name, else created."""
+        """The row's topic, measure and source: by slug or by name, else created; looked up
+        once for all the rows that name them alike."""
+        key = (tuple(sorted(record.catalog.items())), record.source_party)
+        known = self._placed.get(key)
+        if known is None:
+            known = self._placed[key] = self._look_up(record)
+        return _Placed(record, *known)
+
+    def _look_up(self, record: Record) -> tuple[Topic, Measure, Source]:
         names = record.catalog
         title, label = names.get("topic_title"), names.get("measure_label")
         topic = self._topic(record.topic, title, {"title": title} if title else None)
@@ -165,7 +185,7 @@ class _Import:
             k: v for k, v in (("label", label), ("unit", names.get("measure_unit"))) if v})
         source = self._source(record.source, names.get("source_name"),
                               self._source_meta(record))
-        return _Placed(record, topic, measure, source)
+        return topic, measure, source
 
     @staticmethod
     def _source_meta(record: Record) -> dict[str, Any]:
@@ -225,15 +245,15 @@ class _Import:
 
     # ---- estimates without an id (or with one this database does not have) ----------------
 
-    def _create(self, p: _Placed) -> None:
-        record = p.record
-        values = {k: v for k, v in record.values.items() if k != "status"}
-        draft = EstimateDraft(**values, citations=[CitationIn(**c) for c in record.citations])
-        estimates.insert_estimate(self.session, p.measure, p.source, draft, self.actor,
-                                  status=record.values["status"], comment=self.comment,
-                                  estimate_id=record.id, version=record.version,
-                                  review_required=self.review_required)
-        self.report.created += 1
+    def _new(self, p: _Placed) -> bulk.New:
+        """A row to create (checked as a new estimate's draft is: its figure, dates and
+        claim when it was read, the number of its citations here)."""
+        if len(p.record.citations) > _MAX_CITATIONS:
+            self.errors.append(RowError(
+                p.record.line, "citation_url", f"An estimate has at most {_MAX_CITATIONS} "
+                f"citations; this one has {len(p.record.citations)}."))
+        return bulk.New(p.record, p.measure.id, p.source.id, p.topic.slug, p.measure.slug,
+                        p.source.slug)
 
     def _update_match(self, found: Estimate, record: Record) -> int:
         """Adds new citations and the values the row fills in; the version it started at."""

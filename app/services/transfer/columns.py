@@ -67,6 +67,8 @@ def word_of(value: str, vocabulary: type[StrEnum]) -> str | None:
     """The vocabulary's value for what a file wrote: the value or its label, with spaces,
     underscores, hyphens or capitals ("More Than", "more_than", "as reported")."""
     folded = _folded(value)
+    if folded in vocabulary._value2member_map_:  # the value itself: no labels to translate
+        return folded
     for member in vocabulary:
         if folded in (member.value, _folded(str(getattr(member, "label", member.value)))):
             return member.value

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.domain.citations import blank_citation
+from app.domain.figures import fitting_qualifier
 from app.models import Estimate, Measure, Source, Topic, TopicSource
 from app.services import catalog
 from app.services.revisions import snapshot
@@ -60,6 +61,8 @@ def _fields(e: Estimate, marks: dict[tuple[int, int], bool]) -> dict[str, Any]:
         # Within this topic: the topic's own mark, else the source's usual status.
         "source_party": marks.get((topic.id, source.id), source.party_to_conflict),
         **{name: snap[name] for name in VALUE_FIELDS},
+        # As the importer reads it back: a 'between' of one number is exact.
+        "qualifier": fitting_qualifier(snap["low"], snap["high"], snap["qualifier"]),
         "citations": snap["citations"],
         "version": e.version,
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,8 +48,14 @@ def _known(names: Iterable[str], known: tuple[str, ...], line: int, ignore: bool
 
 # ---- CSV ---------------------------------------------------------------------------------
 
-def read_csv(text: str, *, ignore_unknown_columns: bool = False) -> Document:
+Progress = Callable[[int, int], None]  # (done, total): lines or estimates read so far
+_STEP = 1_000  # rows between two progress reports
+
+
+def read_csv(text: str, *, ignore_unknown_columns: bool = False,
+             progress: Progress | None = None) -> Document:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    lines = text.count("\n") + (not text.endswith("\n"))  # a quoted newline counts too
     header = [column_name(h) for h in next(reader, [])]
     errors: list[RowError] = []
     for name in sorted({h for h in header if h and header.count(h) > 1}):
@@ -81,12 +87,17 @@ def read_csv(text: str, *, ignore_unknown_columns: bool = False) -> Document:
         record = check_row(row, given, [citation], line, errors)
         if record:
             records.append(record)
+        if progress and line % _STEP == 0:
+            progress(min(line, lines), lines)
+    if progress:
+        progress(lines, lines)
     return Document(records=_merge(records, errors), ignored_columns=unknown)
 
 
 # ---- JSON --------------------------------------------------------------------------------
 
-def read_json(text: str, *, ignore_unknown_columns: bool = False) -> Document:
+def read_json(text: str, *, ignore_unknown_columns: bool = False,
+              progress: Progress | None = None) -> Document:
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
@@ -102,7 +113,10 @@ def read_json(text: str, *, ignore_unknown_columns: bool = False) -> Document:
     for i, source in enumerate(data.get("sources", []), start=1):
         document.sources.append(_checked(SourceCreate, source, f"sources[{i}]", errors))
     ignored: dict[str, None] = {}
-    for i, item in enumerate(data.get("estimates", []), start=1):
+    items = data.get("estimates", [])
+    for i, item in enumerate(items, start=1):
+        if progress and i % _STEP == 0:
+            progress(i, len(items))
         if not isinstance(item, dict):
             errors.append(RowError(i, "-", "Each estimate must be an object."))
             continue
@@ -115,6 +129,8 @@ def read_json(text: str, *, ignore_unknown_columns: bool = False) -> Document:
         record = check_row(item, frozenset(item), citations, i, errors)
         if record:
             document.records.append(record)
+    if progress:
+        progress(len(items), len(items))
     document.records = _merge(document.records, errors)
     document.ignored_columns = list(ignored)
     return document
@@ -207,9 +223,12 @@ def _add_rows_of(known: Record, record: Record, errors: list[RowError]) -> None:
     known.citations.extend(record.citations)
 
 
-def read_file(name: str, text: str, *, ignore_unknown_columns: bool = False) -> Document:
+def read_file(name: str, text: str, *, ignore_unknown_columns: bool = False,
+              progress: Progress | None = None) -> Document:
     if name.lower().endswith(".json"):
-        return read_json(text, ignore_unknown_columns=ignore_unknown_columns)
+        return read_json(text, ignore_unknown_columns=ignore_unknown_columns,
+                         progress=progress)
     if name.lower().endswith(".csv"):
-        return read_csv(text, ignore_unknown_columns=ignore_unknown_columns)
+        return read_csv(text, ignore_unknown_columns=ignore_unknown_columns,
+                        progress=progress)
     raise ImportRejected([RowError(0, "-", "Give a .csv or .json file.")])

@@ -3,6 +3,7 @@ its line and column, so a bad file is refused whole with all its problems at onc
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,7 @@ from app.domain.citations import has_reference
 from app.domain.claims import claim_errors
 from app.domain.dates import PartialDate, parse_partial_date
 from app.domain.errors import FigureError
-from app.domain.figures import resolve_figure
+from app.domain.figures import fitting_qualifier, resolve_figure
 from app.domain.numbers import parse_number
 from app.domain.vocabulary import Confidence, Qualifier, Scope, SourceKind, Status
 from app.schemas.catalog import ShortName, Unit
@@ -48,7 +49,7 @@ class ImportRejected(Exception):
         self.errors = errors
 
 
-@dataclass
+@dataclass(slots=True)  # a large file holds many: no __dict__ each
 class Record:
     """One estimate read from a file (several CSV rows may add citations to it)."""
 
@@ -94,6 +95,20 @@ class _Names(StrictModel):
     source_country: Short | None = None
 
 
+# A large file repeats its numbers and dates: each is read once (a refused one is not kept).
+_number = functools.lru_cache(maxsize=65_536)(parse_number)
+_partial_date = functools.lru_cache(maxsize=65_536)(parse_partial_date)
+
+
+_VALUE_FIELDS = frozenset(VALUE_FIELDS)
+_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(columns: frozenset[str]) -> frozenset[str]:
+    """One object for each set of columns: a file's rows mostly fill the same ones."""
+    return _SETS.setdefault(columns, columns)
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -107,7 +122,7 @@ def _whole(value: Any, line: int, column: str, errors: list[RowError], *,
         errors.append(RowError(line, column, f"'{value}' is not a whole number."))
         return None
     try:
-        number = value if isinstance(value, int) else parse_number(value)
+        number = value if isinstance(value, int) else _number(value)
     except FigureError as exc:
         errors.append(RowError(line, column, str(exc)))
         return None
@@ -125,7 +140,7 @@ def _date(value: Any, line: int, column: str, errors: list[RowError]) -> Partial
     if value is None or not str(value).strip():
         return None
     try:
-        return parse_partial_date(str(value))
+        return _partial_date(str(value))
     except FigureError as exc:
         errors.append(RowError(line, column, str(exc)))
         return None
@@ -236,6 +251,9 @@ def check_row(row: Mapping[str, Any], given: frozenset[str], citations: list[dic
     checked_citations = _citations(citations, line, errors)
     if len(errors) > before or catalog is None:
         return None
+    if values["qualifier"]:  # a 'between' of one number (as exported) is read as exact
+        values["qualifier"] = fitting_qualifier(values["low"], values["high"],
+                                                values["qualifier"])
     fig, problems = resolve_figure(figure=None, low=values["low"], high=values["high"],
                                    best=values["best"], qualifier=values["qualifier"])
     if fig is None:
@@ -247,7 +265,7 @@ def check_row(row: Mapping[str, Any], given: frozenset[str], citations: list[dic
     names, party = catalog
     return Record(
         line=line, topic=names["topic"], measure=names["measure"], source=names["source"],
-        values=values, given=frozenset(given) & frozenset(VALUE_FIELDS), filled=filled,
+        values=values, given=_shared(frozenset(given) & _VALUE_FIELDS), filled=_shared(filled),
         citations=checked_citations, id=estimate_id,
         version=version if estimate_id is not None else None,
         catalog=names, source_party=party,
