@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # How long a page may reuse the data stamp (its validators) without asking the database;
     # a change made through this process is seen at once.
     stamp_ttl: float = Field(default=1.0, ge=0)
+    # Garbage collection tuned for serving (app/main.py): what start-up built frozen out of
+    # every collection, and collections started after 50,000 new objects instead of 700.
+    # Unset: on, except in tests (many apps in one process).
+    gc_tuning: bool | None = None
     # The network edge (README, "Settings"). Host names this site answers to, comma-separated
     # ("*.example.org" for every subdomain); any other Host header gets 400. Required in
     # production; 127.0.0.1 and localhost in development (and testserver in test).

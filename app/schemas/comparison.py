@@ -58,7 +58,11 @@ class MeasureComparison(MeasureOut):
     latest: list[ComparisonEntry] = Field(
         description="Each source's latest figure of each scope: the compared ones (derived "
                     "sums included) first, then those shown beside the comparison.")
-    estimates: list[ComparisonEntry] = Field(description="All figures shown in the table.")
+    estimates: list[ComparisonEntry] = Field(
+        description="The figures shown in the topic page's table: each source's latest of "
+                    "each scope and the newest others. Every figure is in the topic's "
+                    "figures.json download and, page by page, in /api/estimates.")
+    total_figures: int = Field(description="Stored figures in view, whether listed or not.")
 
 
 class Choices(BaseModel):

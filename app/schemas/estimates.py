@@ -252,4 +252,7 @@ class EstimatePage(BaseModel):
 
 
 class SourceDetail(SourceOut):
-    estimates: list[EstimateOut]
+    total: int = Field(description="The source's published estimates, in all.")
+    page: int
+    per_page: int
+    estimates: list[EstimateOut] = Field(description="This page of them, newest first.")

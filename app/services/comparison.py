@@ -314,10 +314,11 @@ def _topic_estimates(session: Session, topic_id: int) -> list[Estimate]:
     ).unique())
 
 
-def home_view(session: Session) -> list[TopicView]:
-    """Every topic with each source's latest figures, in a constant number of queries."""
-    topics = catalog.list_topics(session)
-    latest = listing.latest_estimates(session)
+def home_view(session: Session, limit: int | None = None) -> list[TopicView]:
+    """The first `limit` topics (all by default) with each source's latest figures, in a
+    constant number of queries; only theirs are loaded."""
+    topics = catalog.list_topics(session)[:limit]
+    latest = listing.latest_estimates(session, [m.id for t in topics for m in t.measures])
     parties = topic_parties(session, [t.id for t in topics])
     views = []
     for topic in topics:

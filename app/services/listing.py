@@ -197,22 +197,27 @@ def shown_estimates(session: Session, topic_id: int, recent: int,
     ).unique())
 
 
-def latest_estimates(session: Session) -> list[Estimate]:
-    """Each source's latest active estimate for every measure of every topic."""
+def latest_estimates(session: Session, measure_ids: list[int] | None = None) -> list[Estimate]:
+    """Each source's latest active estimate of each scope for every measure (of those
+    given)."""
+    where = () if measure_ids is None else (Estimate.measure_id.in_(measure_ids),)
     return list(
         session.scalars(
-            with_context(select(Estimate).where(Estimate.id.in_(_latest_ids(None))))
+            with_context(select(Estimate).where(Estimate.id.in_(_latest_ids(None, *where))))
         ).unique()
     )
 
 
-def source_estimates(session: Session, source_id: int) -> list[Estimate]:
-    return list(
-        session.scalars(
-            with_context(
-                select(Estimate)
-                .where(Estimate.source_id == source_id, published())
-                .order_by(Estimate.as_of.desc().nulls_last(), Estimate.id.desc())
-            )
-        ).unique()
-    )
+def source_estimates(session: Session, source_id: int, *, page: int = 1,
+                     per_page: int = 100) -> tuple[list[Estimate], int]:
+    """A page of a source's published estimates, newest first, and how many it has: three
+    queries, whatever the number."""
+    where = (Estimate.source_id == source_id, published())
+    total = session.scalar(select(func.count(Estimate.id)).where(*where)) or 0
+    ids = list(session.scalars(
+        select(Estimate.id).where(*where)
+        .order_by(Estimate.as_of.desc().nulls_last(), Estimate.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    order = {estimate_id: i for i, estimate_id in enumerate(ids)}
+    items = session.scalars(with_context(select(Estimate).where(Estimate.id.in_(ids)))).unique()
+    return sorted(items, key=lambda e: order[e.id]), total

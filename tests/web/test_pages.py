@@ -338,7 +338,9 @@ def _count_queries(engine: Engine, client: TestClient, url: str) -> int:
                                  f"/topics/{TOPIC}?exclude_parties=1&as_of_from=2024-03-01",
                                  f"/topics/{TOPIC}/measures/killed/figures",
                                  f"/topics/{TOPIC}/measures/killed/figures?recorded=2100-01-01",
-                                 f"/embed/topics/{TOPIC}/casualties.svg"])
+                                 f"/embed/topics/{TOPIC}/casualties.svg",
+                                 "/?q=korea", f"/api/topics/{TOPIC}",
+                                 "/api/sources/us-officials", "/sources/us-officials?page=3"])
 def test_queries_per_page_do_not_grow_with_estimates(
     client: TestClient, session: Session, engine: Engine, url: str
 ) -> None:

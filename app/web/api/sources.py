@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from app.schemas.catalog import SourceCreate, SourceOut
 from app.schemas.estimates import EstimateOut, SourceDetail
 from app.services import catalog, listing
+from app.web.api.params import PageNumber, PerPage
 from app.web.deps import CurrentEditor, SessionDep
 
 router = APIRouter()
@@ -18,11 +19,15 @@ def list_sources(session: SessionDep) -> list[SourceOut]:
 
 
 @router.get("/sources/{slug}", response_model=SourceDetail)
-def get_source(slug: str, session: SessionDep) -> SourceDetail:
+def get_source(slug: str, session: SessionDep, page: PageNumber = 1,
+               per_page: PerPage = 100) -> SourceDetail:
+    """The source and a page of its estimates, newest first (`total` in all)."""
     source = catalog.get_source(session, slug)
+    shown, total = listing.source_estimates(session, source.id, page=page, per_page=per_page)
     return SourceDetail(
         **SourceOut.model_validate(source).model_dump(),
-        estimates=[EstimateOut.of(e) for e in listing.source_estimates(session, source.id)],
+        total=total, page=page, per_page=per_page,
+        estimates=[EstimateOut.of(e) for e in shown],
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.domain.comparison import LeftOut
+from app.domain.comparison import Choices, LeftOut
 from app.domain.comparison import Span as DomainSpan
 from app.domain.dates import PartialDate
+from app.domain.record_points import RecordPoint
 from app.domain.vocabulary import Confidence, Scope
 from app.schemas.catalog import (
     MeasureCreate,
@@ -23,7 +24,8 @@ from app.schemas.comparison import Choices as ChoicesOut
 from app.schemas.comparison import ComparisonEntry, MeasureComparison, Span, TopicDetail
 from app.schemas.estimates import CitationOut
 from app.services import catalog, comparison, search
-from app.services.comparison import Entry, MeasureView
+from app.services.comparison import Entry, MeasureView, TopicView
+from app.web.caching import cached, settled
 from app.web.choices import ChoicesDep, RecordedDep
 from app.web.deps import CurrentEditor, SessionDep
 
@@ -76,7 +78,8 @@ def _span(span: DomainSpan | None) -> Span | None:
     return Span(low=span.low, high=span.high) if span else None
 
 
-def measure_comparison(m: MeasureView) -> MeasureComparison:
+def measure_comparison(m: MeasureView, *, every: bool = False) -> MeasureComparison:
+    """`every`: list every figure in view (the download); else the table's (the API)."""
     overlap, gap = m.bands
     beside = dict((id(e), reason) for e, reason in m.beside)
     return MeasureComparison(
@@ -85,15 +88,29 @@ def measure_comparison(m: MeasureView) -> MeasureComparison:
         overlap=_span(overlap),
         gap=_span(gap),
         latest=[comparison_entry(e, beside.get(id(e))) for e in m.latest],
-        estimates=[comparison_entry(e, beside.get(id(e))) for e in m.entries],
+        estimates=[comparison_entry(e, beside.get(id(e)))
+                   for e in (m.entries if every else m.recent)],
+        total_figures=m.total_figures,
     )
 
 
 @router.get("/topics/{slug}", response_model=TopicDetail)
-def get_topic(slug: str, session: SessionDep, choices: ChoicesDep,
-              at: RecordedDep) -> TopicDetail:
-    """The comparison now, or as recorded at a point (`recorded`): then it never changes."""
-    view = comparison.topic_view(session, slug, at, choices)
+def get_topic(request: Request, slug: str, session: SessionDep, choices: ChoicesDep,
+              at: RecordedDep) -> Response:
+    """The comparison now, or as recorded at a point (`recorded`): then it never changes.
+    Bounded like the topic page (each source's latest figures and the newest others, loaded
+    alone); every figure is in `/topics/{slug}/figures.json` and `/api/estimates`. With
+    ETag and Last-Modified, like the pages."""
+    def render() -> Response:
+        detail = topic_detail(comparison.topic_overview(session, slug, at, choices), at,
+                              choices)
+        return Response(detail.model_dump_json(), media_type="application/json")
+
+    return cached(request, session, render, settled=settled(at))
+
+
+def topic_detail(view: TopicView, at: RecordPoint | None, choices: Choices,
+                 *, every: bool = False) -> TopicDetail:
     return TopicDetail(
         slug=view.topic.slug,
         title=view.topic.title,
@@ -106,7 +123,7 @@ def get_topic(slug: str, session: SessionDep, choices: ChoicesDep,
             as_of_from=choices.dated_from, as_of_to=choices.dated_to,
             include_partial=choices.include_partial, exclude_uncertain=choices.exclude_uncertain,
         ),
-        measures=[measure_comparison(m) for m in view.measures],
+        measures=[measure_comparison(m, every=every) for m in view.measures],
     )
 
 

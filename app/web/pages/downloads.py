@@ -20,7 +20,7 @@ from app.charts.text import FONT_DIR
 from app.domain.comparison import Choices
 from app.domain.record_points import RecordPoint
 from app.services import comparison, downloads
-from app.web.api.topics import get_topic
+from app.web.api.topics import topic_detail
 from app.web.caching import cached, settled
 from app.web.choices import ChoicesDep, RecordedDep
 from app.web.deps import SessionDep
@@ -124,8 +124,9 @@ def topic_csv(request: Request, slug: str, session: SessionDep, choices: Choices
 def topic_json(request: Request, slug: str, session: SessionDep, choices: ChoicesDep,
                at: RecordedDep) -> Response:
     def render() -> Response:
-        # The JSON twin's own answer (/api/topics/{slug}), as a file.
-        detail = get_topic(slug, session, choices, at)
+        # The JSON twin's answer (/api/topics/{slug}), as a file, with every figure in view.
+        detail = topic_detail(comparison.topic_view(session, slug, at, choices), at, choices,
+                              every=True)
         body = json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2)
         return _attachment(body + "\n", "application/json",
                            _filename(slug, "figures", "json", choices, at))

@@ -28,12 +28,24 @@ from app.web.templating import render_page
 
 router = APIRouter()
 
+# A source's track record, a page at a time (its JSON twin pages the same way).
+SOURCE_PER_PAGE = 100
+# The home page's topic cards, by title; every topic is listed at /topics.
+HOME_TOPICS = 12
+
 
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, session: SessionDep, visitor: VisitorDep,
          q: str = Query("", max_length=100)) -> Response:
     def render() -> Response:
-        topics = comparison.home_view(session)
+        if q.strip():
+            # Search results alone: the topics' charts are on the home page, a link away.
+            return render_page(request, "home.html", cards=[], q=q,
+                               found=search.search(session, q),
+                               json_url=request.url_for("search_catalog").include_query_params(
+                                   q=q))
+        topics = comparison.home_view(session, HOME_TOPICS + 1)
+        more, topics = len(topics) > HOME_TOPICS, topics[:HOME_TOPICS]
         colors = assign_colors(sorted(
             {e.source.slug for t in topics for m in t.measures for e in m.latest}))
         cards = [
@@ -42,8 +54,7 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
                                    for m in t.measures if m.latest]}
             for t in topics
         ]
-        found = search.search(session, q) if q.strip() else None
-        return render_page(request, "home.html", cards=cards, q=q, found=found,
+        return render_page(request, "home.html", cards=cards, q=q, found=None, more=more,
                            json_url=request.url_for("list_topics"))
 
     return cached(request, session, render)
@@ -80,14 +91,28 @@ def topic_page(request: Request, slug: str, session: SessionDep, visitor: Visito
 
 @router.get("/sources/{slug}", response_class=HTMLResponse, name="source_page")
 def source_page(
-    request: Request, slug: str, session: SessionDep, visitor: VisitorDep
+    request: Request, slug: str, session: SessionDep, visitor: VisitorDep,
+    page: int = Query(1, ge=1, le=100_000),
 ) -> Response:
     def render() -> Response:
         source = catalog.get_source(session, slug)
-        return render_page(request, "source.html", source=source,
-                           estimates=listing.source_estimates(session, source.id),
+        shown, total = listing.source_estimates(session, source.id, page=page,
+                                                per_page=SOURCE_PER_PAGE)
+        pages = max(1, -(-total // SOURCE_PER_PAGE))
+        here = str(request.url_for("source_page", slug=slug))
+
+        def page_url(number: int) -> str:
+            return here + (f"?page={number}" if number > 1 else "")  # one address per page
+
+        json_url = str(request.url_for("get_source", slug=slug))
+        return render_page(request, "source.html", source=source, estimates=shown,
+                           total=total, page=page, pages=pages,
+                           prev_url=page_url(page - 1) if page > 1 else None,
+                           next_url=page_url(page + 1) if page < pages else None,
+                           first_url=page_url(1), last_url=page_url(pages),
                            topic_parties=parties.source_topics(session, source),
-                           json_url=request.url_for("get_source", slug=slug))
+                           json_url=json_url + (f"?page={page}&per_page={SOURCE_PER_PAGE}"
+                                                if page > 1 else ""))
 
     return cached(request, session, render)
 
