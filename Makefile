@@ -67,9 +67,12 @@ lint: install-dev
 test: install-dev services browsers lint
 	$(BIN)/pytest
 
+# BENCH_ARGS=--quick for a short comparison against Datasette (10,000 estimates).
+BENCH_ARGS ?=
 bench: install-dev
 	$(BIN)/python bench/bench_pages.py
 	$(BIN)/python bench/bench_topic.py
+	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 
 # The interface's languages (README, "Languages"): extract every marked text from app/ and
 # templates/ into app/locale/messages.pot and merge it into each catalog (new texts arrive
