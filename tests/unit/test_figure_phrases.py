@@ -332,9 +332,8 @@ def test_find_figures_in_german_russian_and_ukrainian() -> None:
 def test_find_figures_on_the_seed_article() -> None:
     from pathlib import Path
 
-    seed = Path(__file__).parents[3] / "shared" / "seed" / "telegraph_nk_troops_de.txt"
-    if not seed.exists():
-        pytest.skip("the shared seed article is not beside this checkout")
+    # The seed article ships with the demo.
+    seed = Path(__file__).parents[2] / "demo" / "telegraph_nk_troops_de.txt"
     found = [f.reading.figure for f in find_figures(seed.read_text(), "de")]
     assert fig(A, 10_000, 12_000) in found and fig(B, 1_000, 3_000) in found
     assert fig(A, 300) in found and fig(E, 2_700) in found
