@@ -19,7 +19,15 @@ from app.schemas.estimates import (
 )
 from app.services import estimates, listing
 from app.web.api.captures import with_captures
-from app.web.api.params import Id, IfMatch, PageNumber, PerPage, SlugQuery, if_match_version
+from app.web.api.params import (
+    Id,
+    IfMatch,
+    PageNumber,
+    PerPage,
+    SlugQuery,
+    if_match_version,
+    stated_version,
+)
 from app.web.api.proposals import editor_detail
 from app.web.deps import CurrentEditor, ReaderOrEditor, ReviewRequired, SessionDep
 
@@ -104,7 +112,7 @@ def _status_change(
     session: SessionDep, estimate_id: int, new_status: Status, body: StatusChange,
     editor: CurrentEditor, if_match: str | None,
 ) -> EstimateDetail:
-    version = body.version if body.version is not None else if_match_version(if_match)
+    version = stated_version(body.version, if_match)
     estimates.set_status(session, estimate_id, new_status, body.reason, editor, version=version)
     return editor_detail(session, estimate_id)
 
@@ -133,7 +141,7 @@ def revert_estimate(
     estimate_id: Id, body: RevertIn, session: SessionDep, editor: CurrentEditor,
     review: ReviewRequired, if_match: IfMatch = None,
 ) -> EstimateDetail:
-    version = body.version if body.version is not None else if_match_version(if_match)
+    version = stated_version(body.version, if_match)
     estimates.revert_estimate(session, estimate_id, body.revision, editor, version=version,
                               comment=body.comment, review_required=review)
     return editor_detail(session, estimate_id)

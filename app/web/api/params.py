@@ -27,3 +27,8 @@ def if_match_version(value: str | None) -> int | None:
     if not match:
         raise ValidationFailed({"If-Match": 'Send the version as a number, e.g. If-Match: "3".'})
     return int(match.group(1))
+
+
+def stated_version(body_version: int | None, if_match: str | None) -> int | None:
+    """The version a change is based on: the body's `version`, else the If-Match header."""
+    return body_version if body_version is not None else if_match_version(if_match)

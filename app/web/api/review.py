@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from app.schemas.estimates import EstimateDetail
 from app.schemas.review import ApproveIn, RejectIn, ReviewPage, WithdrawIn
 from app.services import review, review_queue
-from app.web.api.params import Id, IfMatch, PageNumber, PerPage, if_match_version
+from app.web.api.params import Id, IfMatch, PageNumber, PerPage, stated_version
 from app.web.api.proposals import editor_detail, proposal_out
 from app.web.deps import CurrentEditor, SessionDep
 
@@ -36,7 +36,7 @@ def review_queue_page(session: SessionDep, editor: CurrentEditor, response: Resp
 def approve(estimate_id: Id, body: ApproveIn, session: SessionDep, editor: CurrentEditor,
             if_match: IfMatch = None) -> EstimateDetail:
     """Publish what waits (not your own): a new estimate, or a change to a published one."""
-    version = body.version if body.version is not None else if_match_version(if_match)
+    version = stated_version(body.version, if_match)
     review.approve(session, estimate_id, editor, version=version, comment=body.comment)
     return editor_detail(session, estimate_id)
 
@@ -46,7 +46,7 @@ def approve(estimate_id: Id, body: ApproveIn, session: SessionDep, editor: Curre
 def reject(estimate_id: Id, body: RejectIn, session: SessionDep, editor: CurrentEditor,
            if_match: IfMatch = None) -> EstimateDetail:
     """Send what waits back to its author with a reason (not your own)."""
-    version = body.version if body.version is not None else if_match_version(if_match)
+    version = stated_version(body.version, if_match)
     review.reject(session, estimate_id, editor, version=version, reason=body.reason)
     return editor_detail(session, estimate_id)
 
@@ -56,6 +56,6 @@ def reject(estimate_id: Id, body: RejectIn, session: SessionDep, editor: Current
 def withdraw(estimate_id: Id, body: WithdrawIn, session: SessionDep, editor: CurrentEditor,
              if_match: IfMatch = None) -> EstimateDetail:
     """Drop your own change that waits (admins: anyone's); readers never saw it."""
-    version = body.version if body.version is not None else if_match_version(if_match)
+    version = stated_version(body.version, if_match)
     review.withdraw(session, estimate_id, editor, version=version, comment=body.comment)
     return editor_detail(session, estimate_id)
