@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,27 +71,32 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(fixture))
 
 
-@pytest.fixture
-def live_url(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database of the kind under test, committed to for real (for a real
-    server in a thread, whose connections the rolled-back test transaction would hide)."""
+@contextmanager
+def empty_database(db_url: str, folder: Path) -> Iterator[str]:
+    """A database of its own, of the kind of `db_url`, never migrated (migration tests take
+    it from there); dropped afterwards."""
     if db_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'live.db'}"
-        _migrate(url)
-        yield url
+        yield f"sqlite:///{folder / f'scratch-{uuid.uuid4().hex[:8]}.db'}"
         return
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"reckon_live_{uuid.uuid4().hex[:10]}"
+    name = f"reckon_scratch_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
-        _migrate(url)
-        yield url
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def live_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of the kind under test, committed to for real (for a real
+    server in a thread, whose connections the rolled-back test transaction would hide)."""
+    with empty_database(db_url, tmp_path) as url:
+        _migrate(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

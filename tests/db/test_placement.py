@@ -5,7 +5,7 @@ and PostgreSQL; the migration fills it in for figures recorded before it existed
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -17,6 +17,7 @@ from app.models import Estimate, place
 from app.schemas.estimates import EstimatePatch
 from app.services import estimates, users
 from tests import factories
+from tests.conftest import empty_database
 
 
 def _placed(session: Session, estimate_id: int) -> tuple[dt.date | None, str | None]:
@@ -93,19 +94,9 @@ def _row(table: Table, given: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def test_the_migration_places_figures_recorded_before_it(db_url: str) -> None:
+def test_the_migration_places_figures_recorded_before_it(db_url: str, tmp_path: Path) -> None:
     """Upgrading a database holding figures from before the column fills it in by the rule."""
-    if db_url.startswith("sqlite"):
-        url = db_url.rsplit("/", 1)[0] + f"/placing-{uuid.uuid4().hex[:8]}.db"
-        admin = None
-    else:
-        name = f"reckon_placing_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(db_url.rsplit("/", 1)[0] + "/postgres",
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = db_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with empty_database(db_url, tmp_path) as url:
         config = alembic_config(url)
         command.upgrade(config, "0003")  # type: ignore[arg-type]
         engine = create_engine(url)
@@ -138,8 +129,3 @@ def test_the_migration_places_figures_recorded_before_it(db_url: str) -> None:
         assert {k: v and dt.date.fromisoformat(str(v)) for k, v in placed.items()} == {
             1: dt.date(2024, 1, 1), 2: dt.date(2025, 3, 1), 3: dt.date(2025, 7, 8), 4: None}
         assert precision == {1: "year", 2: "month", 3: "day", 4: None}
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()

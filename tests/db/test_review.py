@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import MetaData, create_engine, func, select, text
+from sqlalchemy import MetaData, create_engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from app.schemas.estimates import EstimateCreate, EstimatePatch
 from app.services import estimates, listing, review, review_queue, transfer, users, visibility
 from app.services.revisions import add_revision, snapshot
 from tests import factories
+from tests.conftest import empty_database
 from tests.db import test_cli_transfer
 
 TOPIC = "t"
@@ -206,18 +207,8 @@ def test_an_import_by_an_editor_waits_and_a_demo_is_published(
 
 # ---- the migration ---------------------------------------------------------------------
 
-def test_the_migration_publishes_what_was_recorded_before_it(db_url: str) -> None:
-    if db_url.startswith("sqlite"):
-        url = db_url.rsplit("/", 1)[0] + f"/review-{uuid.uuid4().hex[:8]}.db"
-        admin = None
-    else:
-        name = f"reckon_review_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(db_url.rsplit("/", 1)[0] + "/postgres",
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = db_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+def test_the_migration_publishes_what_was_recorded_before_it(db_url: str, tmp_path: Path) -> None:
+    with empty_database(db_url, tmp_path) as url:
         config = alembic_config(url)
         command.upgrade(config, "0007")  # type: ignore[arg-type]
         engine = create_engine(url)
@@ -265,11 +256,6 @@ def test_the_migration_publishes_what_was_recorded_before_it(db_url: str) -> Non
             assert [r.action for r in _revisions(s, 1)] == ["create", "proposed"]
             assert (e.low, e.version) == (5, 2)
         engine.dispose()
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 # ---- reckon import and demo --------------------------------------------------------------
