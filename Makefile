@@ -69,7 +69,10 @@ test: install-dev services browsers lint
 
 # BENCH_ARGS=--quick for a short comparison against Datasette (10,000 estimates).
 BENCH_ARGS ?=
+# wrk from Debian measures the servers (compare.py falls back to a Python client without it).
 bench: install-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  apt-get install -y -qq wrk; } || echo "wrk is not installed: a Python client measures" >&2
 	$(BIN)/python bench/bench_pages.py
 	$(BIN)/python bench/bench_topic.py
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)

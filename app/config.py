@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # every collection, and collections started after 50,000 new objects instead of 700.
     # Unset: on, except in tests (many apps in one process).
     gc_tuning: bool | None = None
+    # Rendered public pages kept in memory (app/web/page_cache.py), at most this many MiB, and
+    # answered again while the data stamp is unchanged. 0 turns it off. Unset: 64, except in
+    # tests (which count each page's queries).
+    page_cache_mb: int | None = Field(default=None, ge=0, le=4096)
     # The network edge (README, "Settings"). Host names this site answers to, comma-separated
     # ("*.example.org" for every subdomain); any other Host header gets 400. Required in
     # production; 127.0.0.1 and localhost in development (and testserver in test).
@@ -136,6 +140,13 @@ class Settings(BaseSettings):
         if self.enable_docs is None:
             return self.environment != "production"
         return self.enable_docs
+
+    @property
+    def page_cache_bytes(self) -> int:
+        """The memory the rendered-page cache may hold; 0 when it is off."""
+        mb = self.page_cache_mb if self.page_cache_mb is not None else (
+            0 if self.environment == "test" else 64)
+        return mb * 1024 * 1024
 
     @model_validator(mode="after")
     def _migration_url(self) -> Settings:

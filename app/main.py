@@ -29,6 +29,7 @@ from app.web.limits import BodyLimit, JsonBodies
 from app.web.locale import LocaleMiddleware
 from app.web.locale import router as locale_router
 from app.web.observability import RequestContext
+from app.web.page_cache import PageCache
 from app.web.security import CrossSiteGuard, SecurityHeaders
 from app.web.templating import templates
 from app.web.visitor import COOKIE_NAMES
@@ -122,6 +123,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                        queue_limit=settings.queue_limit, queue_timeout=settings.queue_timeout)
     app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Public pages answered from memory while the data stamp holds: after the host check,
+    # the language and cookie names, before the queue for a worker thread.
+    app.add_middleware(PageCache, max_bytes=settings.page_cache_bytes)
     app.add_middleware(HostOnlyCookies, names=COOKIE_NAMES, enabled=settings.secure_cookies)
     app.add_middleware(BaseUrl, base_url=settings.base_url)
     app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts,

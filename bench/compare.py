@@ -160,8 +160,10 @@ def reckon_database(kind: str, admin_url: str, workdir: Path, name: str) -> Iter
         admin.dispose()
 
 
-def reckon_env(url: str) -> dict[str, str]:
-    return {"RECKON_DATABASE_URL": url, "RECKON_ENVIRONMENT": "development",
+def reckon_env(url: str, page_cache_mb: int | None = None) -> dict[str, str]:
+    """The settings Reckon is served with; `page_cache_mb=0` renders every request."""
+    cache = {} if page_cache_mb is None else {"RECKON_PAGE_CACHE_MB": str(page_cache_mb)}
+    return {**cache, "RECKON_DATABASE_URL": url, "RECKON_ENVIRONMENT": "development",
             "RECKON_ALLOWED_HOSTS": "127.0.0.1,localhost", "RECKON_REVIEW": "off",
             "RECKON_CAPTURE": "false", "RECKON_SECRET_KEY": secrets.token_urlsafe(48)}
 
@@ -343,16 +345,18 @@ NOISE = ("/starlette/", "/fastapi/", "/anyio/", "/asyncio/", "/threading.py", "/
          "/ssl.py", "/logging/", "/structlog/", "/cProfile.py", "/pstats.py")
 
 
-def profiles(url: str, paths: dict[str, str], top: int = 5) -> dict[str, list[str]]:
+def profiles(url: str, paths: dict[str, str],
+             top: int = 5) -> tuple[dict[str, list[str]], dict[str, float]]:
     """For each page, the functions with the largest cumulative time in one render, in every
     thread (a profiler is started in each thread the app uses), without the framework's
-    plumbing and the wrappers that enclose the whole request."""
+    plumbing and the wrappers that enclose the whole request; and the milliseconds of one
+    render without the profiler (median of five, page cache off: every request renders)."""
     import cProfile
     import pstats
     import threading
 
     saved = dict(os.environ)
-    os.environ.update(reckon_env(url))
+    os.environ.update(reckon_env(url, page_cache_mb=0))
     from fastapi.testclient import TestClient
 
     from app.main import create_app
@@ -367,10 +371,23 @@ def profiles(url: str, paths: dict[str, str], top: int = 5) -> dict[str, list[st
 
     threading.setprofile(start)  # type: ignore[arg-type]
     out: dict[str, list[str]] = {}
+    render_ms: dict[str, float] = {}
     try:
         with TestClient(create_app(), base_url="http://127.0.0.1") as client:
             for name, path in paths.items():
                 client.get(path)  # warm up
+                threading.setprofile(None)  # type: ignore[arg-type]
+                for profiler in profilers:
+                    profiler.disable()
+                times = []
+                for _ in range(5):
+                    began = time.perf_counter()
+                    client.get(path)
+                    times.append((time.perf_counter() - began) * 1000)
+                render_ms[name] = statistics.median(times)
+                threading.setprofile(start)  # type: ignore[arg-type]
+                for profiler in profilers:
+                    profiler.enable()
                 for profiler in profilers:
                     profiler.clear()
                 began = time.perf_counter()
@@ -378,14 +395,15 @@ def profiles(url: str, paths: dict[str, str], top: int = 5) -> dict[str, list[st
                 total = time.perf_counter() - began
                 stats = pstats.Stats(*profilers) if profilers else None
                 out[name] = _top(stats, total, top) if stats else []
-                print(f"  profiled {name} ({total * 1000:.0f} ms)", flush=True)
+                print(f"  profiled {name} ({total * 1000:.0f} ms; unprofiled "
+                      f"{render_ms[name]:.0f} ms)", flush=True)
     finally:
         threading.setprofile(None)  # type: ignore[arg-type]
         for profiler in profilers:
             profiler.disable()
         os.environ.clear()
         os.environ.update(saved)
-    return out
+    return out, render_ms
 
 
 WAITING = ("poll", "acquire", "Context", "send", "recv", "sleep", "join", "wait", "select")
@@ -532,6 +550,10 @@ def main() -> int:
         reckon = servers.enter_context(server(
             [str(BIN / "uvicorn"), "--factory", "app.main:create_app", *UVICORN],
             reckon_env(url), free_port(), workdir / "reckon.log"))
+        # The same app with its page cache off: what rendering each request costs.
+        rendering = servers.enter_context(server(
+            [str(BIN / "uvicorn"), "--factory", "app.main:create_app", *UVICORN],
+            reckon_env(url, page_cache_mb=0), free_port(), workdir / "reckon-rendering.log"))
         datasette = servers.enter_context(server(
             [str(ds_uvicorn), "--app-dir", str(BENCH / "servers"), "datasette_app:app",
              *UVICORN], {"BENCH_DB": str(ds_db)}, free_port(), workdir / "datasette.log"))
@@ -548,6 +570,7 @@ def main() -> int:
         targets = [
             Target("Reckon topic page", f"{reckon}/topics/{topic}"),
             Target("Reckon topic page, 304", f"{reckon}/topics/{topic}", revalidate, 304),
+            Target("Reckon topic page, page cache off", f"{rendering}/topics/{topic}"),
             Target("Ceiling: same bytes from memory", f"{ceiling}/"),
             Target("Ceiling: 304 from memory", f"{ceiling}/", revalidate, 304),
             Target("Datasette table page", f"{datasette}/bench/estimates?topic={topic}"),
@@ -574,12 +597,12 @@ def main() -> int:
 
         print("Profiles (one render each, in-process, on the same database) …", flush=True)
         paths = {t.name: re.sub(r"^http://[^/]+", "", t.url) for t in targets
-                 if t.name.startswith("Reckon") and t.status == 200}
+                 if t.name.startswith("Reckon") and t.status == 200 and "cache off" not in t.name}
         try:
-            profiled = profiles(url, paths)
+            profiled, render_ms = profiles(url, paths)
         except Exception as exc:  # the table is worth printing without them
             print(f"  profiling failed: {exc!r}", flush=True)
-            profiled = {}
+            profiled, render_ms = {}, {}
 
     print("Render growth of one topic (bench_topic.py's seeded topic) …", flush=True)
     try:
@@ -589,13 +612,13 @@ def main() -> int:
         print(f"  render growth failed: {exc!r}", flush=True)
         growth = {}
     return report(args, started, tool, targets, connections, bare, imports, growth, profiled,
-                  topic, rows)
+                  render_ms, topic, rows)
 
 
 def report(args: argparse.Namespace, started: dt.datetime, tool: str, targets: list[Target],
            connections: list[int], bare: dict[int, float], imports: dict[int, ImportRun],
-           growth: dict[int, float], profiled: dict[str, list[str]], topic: str,
-           rows: int) -> int:
+           growth: dict[int, float], profiled: dict[str, list[str]],
+           render_ms: dict[str, float], topic: str, rows: int) -> int:
     by = {t.name: t for t in targets}
     c_hi, c_lo = max(connections), min(connections)
 
@@ -616,6 +639,11 @@ def report(args: argparse.Namespace, started: dt.datetime, tool: str, targets: l
                             ratio("Reckon topic page", "Datasette table page", c_lo), "", None))
     lines.append(ratio_line(f"topic page ÷ Datasette JSON, {c_hi} connections",
                             ratio("Reckon topic page", "Datasette table JSON", c_hi), "", None))
+    for c in (c_hi, c_lo):
+        lines.append(ratio_line(
+            f"topic page rendered every time (page cache off) ÷ Datasette table page, {c} "
+            f"connection{'s' if c > 1 else ''}",
+            ratio("Reckon topic page, page cache off", "Datasette table page", c), "", None))
     # The issue's ceiling: the same page's bytes served from memory by the same server.
     for c in (c_hi, c_lo):
         r = ratio("Reckon topic page, 304", "Ceiling: same bytes from memory", c)
@@ -647,10 +675,15 @@ def report(args: argparse.Namespace, started: dt.datetime, tool: str, targets: l
     p50 = p50_at(slowest)
     lines.append(ratio_line(f"slowest Reckon page, p50 ms at {c_lo} ({slowest.name})", p50,
                             "≤ 100", p50 <= 100))
+    if render_ms:
+        name, ms = max(render_ms.items(), key=lambda item: item[1])
+        lines.append(ratio_line(f"slowest Reckon page rendered in-process, page cache off, "
+                                f"ms ({name})", ms, "≤ 100", ms <= 100))
     if profiled:
         lines += ["", "Top functions of one in-process render (cumulative time):", ""]
         for name, top in profiled.items():
-            lines.append(f"- **{name}**: " + "; ".join(top))
+            took = f" — {render_ms[name]:,.0f} ms a render" if name in render_ms else ""
+            lines.append(f"- **{name}**{took}: " + "; ".join(top))
     text = "\n".join(lines)
     print("\n" + text)
     if args.json:
@@ -660,7 +693,8 @@ def report(args: argparse.Namespace, started: dt.datetime, tool: str, targets: l
             "targets": [{"name": t.name, "url": t.url, "status": t.status, "size": t.size,
                          "runs": {str(c): r for c, r in t.runs.items()}} for t in targets],
             "executemany_s": bare, "imports": {n: vars(r) for n, r in imports.items()},
-            "render_ms": growth, "profiles": profiled, "table": text}, indent=2))
+            "render_ms": growth, "page_render_ms": render_ms, "profiles": profiled,
+            "table": text}, indent=2))
     return 0
 
 

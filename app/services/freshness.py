@@ -43,6 +43,13 @@ def data_stamp(session: Session, reuse_for: float = 0.0) -> Stamp:
     return read_data_stamp(session)
 
 
+def recent_stamp(engine: Engine) -> Stamp | None:
+    """The stamp last read through `engine`'s pool if it may still be reused, without a query."""
+    with _lock:
+        found = _recent.get(engine.pool)
+    return found[0] if found is not None and found[1] > time.monotonic() else None
+
+
 def _pool(session: Session) -> Pool | None:
     bind = session.get_bind()
     return bind.pool if isinstance(bind, Engine) else None

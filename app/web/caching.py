@@ -29,12 +29,16 @@ def _opaque(tag: str) -> str:
 
 
 def not_modified(request: Request, etag: str, last_modified: dt.datetime | None) -> bool:
+    return client_is_current(request.headers.get("if-none-match"),
+                             request.headers.get("if-modified-since"), etag, last_modified)
+
+
+def client_is_current(match: str | None, since: str | None, etag: str,
+                      last_modified: dt.datetime | None) -> bool:
     """Whether the client's copy is current. If-None-Match compares weakly (RFC 9110 13.1.2):
     a proxy that compresses may hand back our tag with or without W/."""
-    match = request.headers.get("if-none-match")
     if match is not None:
         return match.strip() == "*" or _opaque(etag) in [_opaque(m) for m in match.split(",")]
-    since = request.headers.get("if-modified-since")
     if since and last_modified is not None:
         try:
             return last_modified <= parsedate_to_datetime(since)
@@ -48,6 +52,8 @@ def cached(request: Request, session: Session, render: Callable[[], Response],
     """Answer 304 when the client's copy is current; otherwise render with validators. A
     `settled` page (recorded at a point that has passed) may be kept for a day without asking."""
     stamp, last_modified = freshness.data_stamp(session, request.app.state.settings.stamp_ttl)
+    # The page cache (web/page_cache.py) keeps this answer for as long as the stamp holds.
+    request.state.page_stamp = stamp
     visitor: Visitor | None = getattr(request.state, "visitor", None)
     actor = visitor.actor if visitor else None
     if visitor is not None and actor is not None:
