@@ -8,8 +8,8 @@ app answered (its validators included), so a hit and a render are indistinguisha
 
 Only answers the app marks as shareable are kept: 200, `Cache-Control: public`, an ETag, no
 cookie set. Requests that carry a session cookie or an Authorization header (editors, API
-tokens) always reach the app. The key is what a public page varies by: path, query, the
-reader's language (chosen further out) and whether the answer is gzipped.
+tokens) always reach the app. The key is what a public page varies by: scheme and host,
+path, query, the reader's language (chosen further out) and whether the answer is gzipped.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ VALIDATOR_HEADERS = frozenset({b"etag", b"last-modified", b"cache-control", b"va
                                b"content-location", b"expires"})
 _SESSION = SESSION_COOKIE.encode() + b"="
 
-Key = tuple[str, bytes, str, bool]
+Key = tuple[str, str, bytes, str, bool]
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,21 @@ class PageCache:
         if scope["method"] not in ("GET", "HEAD"):
             return None
         gzip = False
+        host = b""
         for name, value in scope["headers"]:
             if name == b"authorization" or (name == b"cookie" and _SESSION in value):
                 return None
             if name == b"accept-encoding":
                 gzip = b"gzip" in value
+            elif name == b"host":
+                host = value
         locale = scope.get("state", {}).get("locale")
         if locale is None:  # static files: they have their own validators
             return None
-        return scope["path"], scope.get("query_string", b""), str(locale), gzip
+        # Without RECKON_BASE_URL absolute links follow the (allowed) Host the page was asked
+        # for, so one host's copy is never another's.
+        origin = f"{scope.get('scheme', 'http')}://{host.decode('latin-1')}"
+        return origin, scope["path"], scope.get("query_string", b""), str(locale), gzip
 
     def _keeping(self, scope: Scope, send: Send, key: Key, *, answer: bool) -> Send:
         """`send`, keeping the answer if it may be shared. With `answer` the app's answer is

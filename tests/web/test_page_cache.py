@@ -232,7 +232,7 @@ def test_an_answer_too_large_to_keep_is_served_whole(live_url: str) -> None:
         first = served.client.get("/topics/t")
         revalidated = served.client.get("/topics/t",
                                         headers={"If-None-Match": first.headers["etag"]})
-        assert "/topics/t" not in {key[0] for key in served.cache.entries}
+        assert "/topics/t" not in {key[1] for key in served.cache.entries}
         assert first.status_code == 200 and "Sahel Monitor" in first.text
         # Not kept: the app itself answers the revalidation, as without the cache.
         assert revalidated.status_code == 304
@@ -242,7 +242,7 @@ def test_errors_and_personal_answers_are_not_kept(served: Served) -> None:
     assert served.client.get("/topics/no-such-topic").status_code == 404
     assert served.client.get("/login").status_code == 200  # sets the CSRF cookie
     assert served.client.get("/changes").status_code == 200  # no validators: always fresh
-    kept = {key[0] for key in served.cache.entries}
+    kept = {key[1] for key in served.cache.entries}
     assert kept.isdisjoint({"/topics/no-such-topic", "/login", "/changes"})
 
 
@@ -263,3 +263,11 @@ def test_readers_arriving_together_wait_for_one_rendering(served: Served) -> Non
     assert {a.status_code for a in answers} == {200}
     assert len({a.content for a in answers}) == 1 and b"Sahel Monitor" in answers[0].content
     assert len(served.queries) <= one_render  # one rendering (and one stamp), not twelve
+
+
+def test_each_host_gets_its_own_copy_of_its_absolute_links(served: Served) -> None:
+    served.client.get("/topics/t")
+    other = served.client.get("/topics/t", headers={"Host": "localhost"})
+    again = served.client.get("/topics/t")
+    assert "http://localhost/" in other.text and "http://testserver/" not in other.text
+    assert "http://testserver/" in again.text and "http://localhost/" not in again.text
