@@ -18,7 +18,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -151,28 +151,50 @@ def lazy_gettext(message: str, **params: Any) -> str:
 
 def format_number(n: int | float, locale: str | None = None) -> str:
     """10000 -> "10,000" in English, "10.000" in German."""
-    return format_decimal(n, locale=locale or get_locale())
+    return _number(n, locale or get_locale())
+
+
+# A page writes thousands of numbers and dates, most of them repeated, and Babel parses the
+# locale's name on every call: remembering what was written makes each repeat a lookup.
+@lru_cache(maxsize=16_384, typed=True)
+def _number(n: int | float, code: str) -> str:
+    return format_decimal(n, locale=code)
+
+
+@lru_cache(maxsize=16_384, typed=True)
+def _one_decimal(x: float, code: str) -> str:
+    return format_decimal(x, format="#,##0.0", locale=code)
+
+
+@lru_cache(maxsize=16_384, typed=True)
+def _date(value: datetime.date, pattern: str, code: str) -> str:
+    return _babel_date(value, pattern, locale=code)
 
 
 def format_one_decimal(x: float, locale: str | None = None) -> str:
     """3.25 -> "3.3" / "3,3" (a ratio in a sentence)."""
-    return format_decimal(x, format="#,##0.0", locale=locale or get_locale())
+    return _one_decimal(x, locale or get_locale())
 
 
 def month_name(month: int, locale: str | None = None) -> str:
     """1 -> "January" / "Januar" (standing alone)."""
-    return str(Locale.parse(locale or get_locale()).months["stand-alone"]["wide"][month])
+    return _month_name(month, locale or get_locale())
+
+
+@cache
+def _month_name(month: int, code: str) -> str:
+    return str(Locale.parse(code).months["stand-alone"]["wide"][month])
 
 
 def format_day(value: datetime.date, locale: str | None = None) -> str:
     """"25 November 2026" / "25. November 2026"."""
     code = locale or get_locale()
-    return _babel_date(value, "d MMMM y" if code == "en" else "long", locale=code)
+    return _date(value, "d MMMM y" if code == "en" else "long", code)
 
 
 def format_month(value: datetime.date, locale: str | None = None) -> str:
     """"February 2025" / "Februar 2025" (the month as a word on its own: LLLL)."""
-    return _babel_date(value, "LLLL y", locale=locale or get_locale())
+    return _date(value, "LLLL y", locale or get_locale())
 
 
 def format_partial(value: datetime.date, precision: str, locale: str | None = None) -> str:
@@ -187,12 +209,12 @@ def format_partial(value: datetime.date, precision: str, locale: str | None = No
 def format_short_day(value: datetime.date, locale: str | None = None) -> str:
     """"25 Nov 2026" / "25. Nov. 2026": for chart labels, where space is short."""
     code = locale or get_locale()
-    return _babel_date(value, "d MMM y" if code == "en" else "medium", locale=code)
+    return _date(value, "d MMM y" if code == "en" else "medium", code)
 
 
 def format_short_month(value: datetime.date, locale: str | None = None) -> str:
     """"Feb 2025" / "Feb. 2025"."""
-    return _babel_date(value, "LLL y", locale=locale or get_locale())
+    return _date(value, "LLL y", locale or get_locale())
 
 
 UNITS = {"people": N_("people")}

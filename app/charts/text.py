@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
@@ -42,8 +42,15 @@ def _char_width(char: str, widths: dict[int, float], widest: float) -> float:
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
     """The width of `text` in px at `size` px."""
+    return _ems(text, bold) * size * SAFETY
+
+
+# Charts measure the same names, dates and figures over and over (a topic page lays out a
+# dozen charts of the same sources): each text is summed once.
+@lru_cache(maxsize=32_768)
+def _ems(text: str, bold: bool) -> float:
     widths, widest = _advances(bold)
-    return sum(_char_width(c, widths, widest) for c in text) * size * SAFETY
+    return sum(_char_width(c, widths, widest) for c in text)
 
 
 def fit(text: str, size: float, width: float, *, bold: bool = False) -> str:

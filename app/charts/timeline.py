@@ -11,6 +11,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from app.charts.palette import PALETTE, color_index, resolve_colors
 from app.charts.scale import (
@@ -180,30 +181,88 @@ class TimelineChart:
     def description(self) -> str:
         """The chart in words, line by line: each source's few figures, or its first and last
         mark of many (the table and the all-figures page list every figure)."""
-        parts = []
-        for s in self.series:
-            if len(s.marks) <= 3:
-                said = ", ".join(
-                    _("%(figure)s (%(date)s, placed by the day it was stated)",
-                      figure=m.value_label, date=m.date_label) if m.stated
-                    else _("%(figure)s (%(date)s)", figure=m.value_label, date=m.date_label)
-                    for m in s.marks)
-            else:
-                first, last = s.marks[0], s.marks[-1]
-                said = ngettext("%(count)s mark, from %(first)s (%(first_date)s) to %(last)s "
-                                "(%(last_date)s)",
-                                "%(count)s marks, from %(first)s (%(first_date)s) to %(last)s "
-                                "(%(last_date)s)", len(s.marks), count=len(s.marks),
-                                first=first.value_label, first_date=first.date_label,
-                                last=last.value_label, last_date=last.date_label)
-            parts.append(_("%(source)s: %(said)s.", source=s.label, said=said))
-        return " ".join(parts)
+        return " ".join(describe_series(s.label, len(s.marks), s.marks) for s in self.series)
 
     def x(self, when: datetime.date) -> float:
         return self.time_scale(when.toordinal())
 
     def y(self, value: float) -> float:
         return self.value_scale(value)
+
+
+class Said(Protocol):
+    """What the description says of a mark."""
+
+    @property
+    def value_label(self) -> str: ...
+    @property
+    def date_label(self) -> str: ...
+    @property
+    def stated(self) -> bool: ...
+
+
+def describe_series(label: str, count: int, marks: Sequence[Said]) -> str:
+    """One source's line of a timeline's description: its marks when it has at most three,
+    else how many and the first and the last (`marks` needs only those two then)."""
+    if count <= 3:
+        said = ", ".join(
+            _("%(figure)s (%(date)s, placed by the day it was stated)",
+              figure=m.value_label, date=m.date_label) if m.stated
+            else _("%(figure)s (%(date)s)", figure=m.value_label, date=m.date_label)
+            for m in marks)
+    else:
+        first, last = marks[0], marks[-1]
+        said = ngettext("%(count)s mark, from %(first)s (%(first_date)s) to %(last)s "
+                        "(%(last_date)s)",
+                        "%(count)s marks, from %(first)s (%(first_date)s) to %(last)s "
+                        "(%(last_date)s)", count, count=count,
+                        first=first.value_label, first_date=first.date_label,
+                        last=last.value_label, last_date=last.date_label)
+    return _("%(source)s: %(said)s.", source=label, said=said)
+
+
+def timeline_height(lines: int, height: int = 280) -> int:
+    """The height a timeline of `lines` sources is drawn at: tall enough for the names that
+    end its lines to stack."""
+    return max(height, int(lines * LABEL_LINE + TIMELINE_TOP + TIMELINE_BOTTOM
+                           + 2 * ARROW_ROOM + 8))
+
+
+@dataclass(frozen=True)
+class OutlinedSeries:
+    label: str
+    key: str
+    color: str
+
+    @property
+    def color_index(self) -> int:
+        return color_index(self.color)
+
+
+@dataclass(frozen=True)
+class TimelineOutline:
+    """What a page says about a timeline it shows as an image: its size, its legend and its
+    description — without laying out a mark."""
+
+    width: int
+    height: int
+    empty: bool
+    series: tuple[OutlinedSeries, ...]
+    description: str
+
+
+def outline_of(chart: TimelineChart) -> TimelineOutline:
+    """The outline of a drawn chart (a page's outline is built without one: it must equal)."""
+    return TimelineOutline(
+        width=chart.width, height=chart.height, empty=chart.empty,
+        series=tuple(OutlinedSeries(s.label, s.key, s.color) for s in chart.series),
+        description=chart.description)
+
+
+def mark_order(when: datetime.date, low: int | None, high: int | None) -> tuple[datetime.date,
+                                                                                  float]:
+    """The order of a series' marks (and of the description's first and last)."""
+    return when, midpoint(low, high)
 
 
 def _month_ticks(start: datetime.date, end: datetime.date, step: int) -> list[datetime.date]:
@@ -302,8 +361,7 @@ def timeline_chart(
 
     drawn = [line for line in series if line.points]
     # Every line ends in its name: the plot is made tall enough for the names to stack.
-    height = max(height, int(len(drawn) * LABEL_LINE + TIMELINE_TOP + TIMELINE_BOTTOM
-                             + 2 * ARROW_ROOM + 8))
+    height = timeline_height(len(drawn), height)
     points = [point for line in drawn for point in line.points]
     finite = [v for p in points for v in (p.low, p.high) if v is not None]
     open_top_lows = [p.low for p in points if p.high is None and p.low is not None]
@@ -344,7 +402,7 @@ def timeline_chart(
         used[color] = used.get(color, 0) + 1
         marks = tuple(_mark(point, time_scale, value_scale, plot_top, plot_bottom)
                       for point in sorted(line.points,
-                                          key=lambda p: (p.when, midpoint(p.low, p.high))))
+                                          key=lambda p: mark_order(p.when, p.low, p.high)))
         plotted.append(PlottedSeries(
             label=line.label, key=line.key, color=color, marks=marks,
             path_points=tuple((mark.x, mark.y_mid) for mark in marks),
@@ -392,6 +450,7 @@ def _mark(point: TimelinePoint, time_scale: Scale, value_scale: Scale, plot_top:
     )
 
 
-__all__ = ["PALETTE", "TIMELINE_BOTTOM", "TIMELINE_TOP", "DateTick", "PlottedSeries", "Tick",
-           "TimelineChart", "TimelineMark", "TimelinePoint", "TimelineSeries", "YTick",
-           "timeline_chart"]
+__all__ = ["PALETTE", "TIMELINE_BOTTOM", "TIMELINE_TOP", "DateTick", "OutlinedSeries",
+           "PlottedSeries", "Said", "Tick", "TimelineChart", "TimelineMark", "TimelineOutline",
+           "TimelinePoint", "TimelineSeries", "YTick", "describe_series", "mark_order",
+           "outline_of", "timeline_chart", "timeline_height"]

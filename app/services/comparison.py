@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -29,7 +30,7 @@ from app.i18n import gettext as _
 from app.models import Estimate, Measure, Topic
 from app.services import catalog, listing, marks, recorded
 from app.services.entries import Entry as Entry
-from app.services.entries import entry_of, party_of, topic_parties
+from app.services.entries import entry_of, entry_of_row, party_of, topic_parties
 from app.services.parties import PartyStatus
 from app.services.visibility import published
 
@@ -220,10 +221,12 @@ def topic_view(session: Session, slug: str, at: RecordPoint | None = None,
 
 
 def topic_overview(session: Session, slug: str, at: RecordPoint | None = None,
-                   choices: Choices = Choices(), recent: int = RECENT) -> TopicView:
+                   choices: Choices = Choices(), recent: int = RECENT, *,
+                   timelines: bool = True) -> TopicView:
     """What a topic page shows, loading only that in a constant number of queries: per
     measure, each source's latest figures (compared or beside), the `recent` newest others,
-    the timeline's marks, and counts. `entries` holds the timeline's marks only.
+    the timeline's marks, and counts. `entries` holds the timeline's marks only — none
+    without `timelines` (the JSON twin lists no marks, and counting is cheaper than them).
 
     As recorded at a point the figures are rebuilt from revision snapshots in memory (what a
     figure said then is only there), so that path reads the whole topic; it shows as much."""
@@ -239,16 +242,20 @@ def topic_overview(session: Session, slug: str, at: RecordPoint | None = None,
     _fill(views, [entry_of(e, party_of(parties, topic.id, e.source))
                   for e in listing.shown_estimates(session, topic.id, recent, *where)], choices)
     sources = {e.source.id: e.source for v in views.values() for e in v.entries}
-    timelines, counts = marks.timelines_in_topic(
-        session, topic.id, tuple(where), sources, lambda source: party_of(parties, topic.id,
-                                                                          source))
+    drawn: dict[int, list[Entry]] = {}
+    if timelines:
+        drawn, counts = marks.timelines_in_topic(
+            session, topic.id, tuple(where), sources, lambda source: party_of(parties, topic.id,
+                                                                              source))
+    else:
+        counts = marks.counts_in_topic(session, topic.id, tuple(where))
     for measure_id, view in views.items():
         # What was loaded is exactly each source's latest of each scope and the newest others.
         view.recent = view.entries
         found = counts.get(measure_id, marks.Counts())
         view.total_figures, view.undated, view.partial = (found.figures, found.undated,
                                                           found.partial)
-        view.timeline = view.entries = timelines.get(measure_id, [])
+        view.timeline = view.entries = drawn.get(measure_id, [])
     measures = list(views.values())
     _add_derived(measures, choices)
     return TopicView(topic=topic, recorded=None, measures=measures, choices=choices,
@@ -314,19 +321,24 @@ def _topic_estimates(session: Session, topic_id: int) -> list[Estimate]:
     ).unique())
 
 
-def home_view(session: Session, limit: int | None = None) -> list[TopicView]:
-    """The first `limit` topics (all by default) with each source's latest figures, in a
-    constant number of queries; only theirs are loaded."""
-    topics = catalog.list_topics(session)[:limit]
-    latest = listing.latest_estimates(session, [m.id for t in topics for m in t.measures])
+def home_view(session: Session, limit: int) -> tuple[list[TopicView], bool]:
+    """The first `limit` topics with each source's latest figures (without citations), in a
+    constant number of queries; only theirs are loaded. And whether there are more topics."""
+    every = catalog.list_topics(session)
+    topics = every[:limit]
+    rows, sources = listing.latest_figures(session, [m.id for t in topics for m in t.measures])
     parties = topic_parties(session, [t.id for t in topics])
+    by_measure: dict[int, list[Any]] = {}
+    for row in rows:
+        by_measure.setdefault(row.measure_id, []).append(row)
     views = []
     for topic in topics:
         measure_views = {m.id: MeasureView(measure=m) for m in topic.measures}
-        entries = [entry_of(e, party_of(parties, topic.id, e.source)) for e in latest
-                   if e.measure_id in measure_views]
+        entries = [entry_of_row(r, sources[r.source_id],
+                                party_of(parties, topic.id, sources[r.source_id]))
+                   for m in topic.measures for r in by_measure.get(m.id, [])]
         _fill(measure_views, entries, Choices())
         measures = list(measure_views.values())
         _add_derived(measures, Choices())
         views.append(TopicView(topic=topic, recorded=None, measures=measures))
-    return views
+    return views, len(every) > limit

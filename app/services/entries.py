@@ -143,6 +143,28 @@ def entry_of(e: Estimate, party: bool) -> Entry:
     )
 
 
+def entry_of_row(r: Any, source: Source, party: bool) -> Entry:
+    """A figure read as columns (listing.latest_figures), without its citations."""
+    return Entry(
+        source=source, measure_id=r.measure_id, low=r.low, high=r.high, best=r.best,
+        qualifier=r.qualifier, as_of=partial_date(r.as_of, r.as_of_precision),
+        stated_on=partial_date(r.stated_on, r.stated_on_precision), party=party,
+        scope=r.scope, scope_note=r.scope_note,
+        period_start=partial_date(r.period_start, r.period_start_precision),
+        period_end=partial_date(r.period_end, r.period_end_precision),
+        confidence=r.confidence, confidence_note=r.confidence_note,
+        # Only what places it: the earliest publication, when it has no other date.
+        published_on=_day(r.placed) if r.as_of is None and r.stated_on is None else None,
+        estimate_id=r.id, claimant=r.claimant,
+        notes=r.notes,
+    )
+
+
+def _day(value: Any) -> dt.date | None:
+    # SQLite may hand back a date, typed by nothing, as ISO text.
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def entry_from_snapshot(snap: dict[str, Any], estimate_id: int, measure_id: int,
                         source: Source, party: bool) -> Entry:
     snap = complete(snap)

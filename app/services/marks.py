@@ -250,6 +250,21 @@ def tally(session: Session, topic_id: int, *where: ColumnElement[bool]
 _EPOCH = dt.date(1970, 1, 1)
 
 
+def counts_in_topic(session: Session, topic_id: int, where: tuple[ColumnElement[bool], ...]
+                    ) -> dict[int, Counts]:
+    """Each measure's counts alone, in one query: for a view that draws no timeline."""
+    undated = case((listing.dated().is_(None), 1), else_=0)
+    partial = case((Estimate.scope == Scope.TOTAL.value, 0), else_=1)
+    rows = session.execute(
+        select(Estimate.measure_id, func.count(), func.sum(undated), func.sum(partial))
+        .join(Measure, Estimate.measure_id == Measure.id)
+        .where(Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE, published(),
+               *where)
+        .group_by(Estimate.measure_id)).all()
+    return {r[0]: Counts(figures=r[1], undated=int(r[2] or 0), partial=int(r[3] or 0))
+            for r in rows}
+
+
 def timelines_in_topic(session: Session, topic_id: int, where: tuple[ColumnElement[bool], ...],
                        sources: dict[int, Source], party: Callable[[Source], bool],
                        ) -> tuple[dict[int, list[Entry]], dict[int, Counts]]:

@@ -192,9 +192,22 @@ class Urls:
     from the site's root, as rows are many and the host adds nothing."""
 
     def __init__(self, request: Request) -> None:
+        self._request = request
         self._estimate = request.url_for("estimate_page", estimate_id=1).path[:-1]
         self._source = request.url_for("source_page", slug="x").path[:-1]
         self._topic = request.url_for("topic_page", slug="x").path[:-1]
+        self._measure: dict[str, str] = {}
+
+    def measure(self, name: str, slug: str, measure: str) -> str:
+        """The full URL of a route of one measure of a topic (its charts, downloads and
+        embeds: a topic page links six of each measure), as url_for writes it."""
+        pattern = self._measure.get(name)
+        if pattern is None:
+            # Slugs are letters, digits and hyphens: these stand-ins cannot be one.
+            found = str(self._request.url_for(name, slug="SLUG_", measure="MEASURE_"))
+            pattern = self._measure[name] = found.replace("{", "{{").replace(
+                "}", "}}").replace("SLUG_", "{0}").replace("MEASURE_", "{1}")
+        return pattern.format(slug, measure)
 
     def estimate(self, estimate_id: int | None) -> str:
         return f"{self._estimate}{estimate_id}"

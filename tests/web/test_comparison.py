@@ -3,6 +3,7 @@ from the topic page, its SVG and its JSON twin, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -196,8 +197,24 @@ def test_three_hundred_to_a_million_uses_a_log_scale(client: TestClient) -> None
 
 @pytest.mark.usefixtures("data")
 def test_the_home_page_compares_as_the_topic_page_does(client: TestClient) -> None:
+    """A card says in words what the topic page says above each chart, with how many
+    sources it rests on and the newest of their figures, and links to that chart."""
     home = doc(client, "/")
-    (card,) = home.cssselect(f'svg[aria-labelledby^="home-{messy.OSTRAVA}-killed"]')
-    topic = chart(doc(client, OSTRAVA), "killed")
-    assert [(r["source"], r["value"], r["compared"]) for r in rows(card)] == [
-        (r["source"], r["value"], r["compared"]) for r in rows(topic)]
+    (card,) = home.cssselect(f'article.topic-card[aria-labelledby="card-{messy.OSTRAVA}"]')
+    (killed,) = [h for h in card.cssselect("div.headline")
+                 if h.cssselect("dt a")[0].get("href").endswith("#measure-killed")]
+    topic = doc(client, OSTRAVA)
+    compared, _ = _groups(topic, "killed")
+    sentence = _sentence(topic, "killed")
+    facts = killed.cssselect(".headline-facts")[0].text_content()
+    # The same sentence, but for its pointer to the figures "shown below" the chart.
+    said = re.sub(r" \d+ other figures? (is|are) shown below, not compared\.$", "", sentence)
+    assert killed.cssselect("dd")[0].text_content() == f"{said} {facts}"
+    twin = _twin(client, OSTRAVA, "killed")["latest"]
+    newest = max((e["dated"] or "" for e in twin if e["compared"]), default="")
+    assert facts.startswith(f"{len(set(compared))} sources compared, newest ")
+    assert newest[:4] in facts  # the year of the newest figure compared
+    others = len([e for e in twin if not e["compared"]])
+    assert facts.endswith(f"; {others} other figures not compared" if others > 1 else
+                          "; 1 other figure not compared" if others else "")
+    assert card.cssselect("h2 a")[0].get("href").endswith(OSTRAVA)

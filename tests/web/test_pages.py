@@ -196,7 +196,7 @@ def _page_and_twin(client: TestClient, url: str) -> tuple[_Element, Any]:
 def test_home_twin_lists_the_topics_and_measures_the_page_shows(client: TestClient) -> None:
     doc, twin = _page_and_twin(client, "/")
     shown = {card.cssselect("h2 a")[0].text_content():
-             [a.text_content() for a in card.cssselect("p.measures a")]
+             [a.text_content() for a in card.cssselect("dl.headlines dt a")]
              for card in doc.cssselect("article.topic-card")}
     assert shown == {t["title"]: [m["label"] for m in t["measures"]] for t in twin}
     assert shown  # the demo has a topic

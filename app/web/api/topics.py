@@ -82,14 +82,22 @@ def measure_comparison(m: MeasureView, *, every: bool = False) -> MeasureCompari
     """`every`: list every figure in view (the download); else the table's (the API)."""
     overlap, gap = m.bands
     beside = dict((id(e), reason) for e, reason in m.beside)
+    # The latest figures are among the listed ones too (the same objects): each is built once.
+    built: dict[int, ComparisonEntry] = {}
+
+    def entry(e: Entry) -> ComparisonEntry:
+        found = built.get(id(e))
+        if found is None:
+            found = built[id(e)] = comparison_entry(e, beside.get(id(e)))
+        return found
+
     return MeasureComparison(
         **MeasureOut.model_validate(m.measure).model_dump(),
         sentence=m.sentence,
         overlap=_span(overlap),
         gap=_span(gap),
-        latest=[comparison_entry(e, beside.get(id(e))) for e in m.latest],
-        estimates=[comparison_entry(e, beside.get(id(e)))
-                   for e in (m.entries if every else m.recent)],
+        latest=[entry(e) for e in m.latest],
+        estimates=[entry(e) for e in (m.entries if every else m.recent)],
         total_figures=m.total_figures,
     )
 
@@ -102,8 +110,9 @@ def get_topic(request: Request, slug: str, session: SessionDep, choices: Choices
     alone); every figure is in `/topics/{slug}/figures.json` and `/api/estimates`. With
     ETag and Last-Modified, like the pages."""
     def render() -> Response:
-        detail = topic_detail(comparison.topic_overview(session, slug, at, choices), at,
-                              choices)
+        # The JSON lists no timeline's marks: they are not built.
+        detail = topic_detail(comparison.topic_overview(session, slug, at, choices,
+                                                        timelines=False), at, choices)
         return Response(detail.model_dump_json(), media_type="application/json")
 
     return cached(request, session, render, settled=settled(at))

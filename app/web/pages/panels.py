@@ -3,18 +3,28 @@ across every chart of a topic."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
-from app.charts.palette import assign_colors
+from app.charts.palette import assign_colors, resolve_colors
 from app.charts.range import RangeChart, RangeInput, range_chart
-from app.charts.timeline import TimelineChart, TimelinePoint, TimelineSeries, timeline_chart
+from app.charts.timeline import (
+    OutlinedSeries,
+    TimelineChart,
+    TimelineOutline,
+    TimelinePoint,
+    TimelineSeries,
+    describe_series,
+    mark_order,
+    timeline_chart,
+    timeline_height,
+)
 from app.domain.comparison import LeftOut
 from app.domain.vocabulary import Scope
 from app.services.comparison import Entry, MeasureView, TopicView
 
 # Each chart is drawn for a wide and a narrow screen; the page's stylesheet shows one.
 WIDE, NARROW = 720, 360
-CARD_WIDE, CARD_NARROW = 540, 340
 NARROW_TIMELINE_HEIGHT = 260
 
 
@@ -23,8 +33,10 @@ class Panel:
     view: MeasureView
     chart: RangeChart
     chart_narrow: RangeChart
-    timeline: TimelineChart
-    timeline_narrow: TimelineChart
+    # The timelines are images (chart_images): the page needs only their size, legend and
+    # description, never their marks laid out.
+    timeline: TimelineOutline
+    timeline_narrow: TimelineOutline
     undated: int  # figures with no date at all, left off the timeline
     partial: int  # figures that are not totals, left off the timeline
     left_out: dict[int, LeftOut]  # id of an entry shown beside the comparison: why
@@ -58,6 +70,43 @@ def measure_range_chart(view: MeasureView, colors: dict[str, str],
     inputs = [*(_range_input(e) for e in view.compared),
               *(_range_input(e, reason) for e, reason in view.beside)]
     return range_chart(inputs, width=width, unit=view.measure.unit, colors=colors)
+
+
+def _timeline_entries(view: MeasureView) -> dict[str, list[Entry]]:
+    """Each source's totals on the timeline, by source, in the order timeline_series gives."""
+    series: dict[str, list[Entry]] = {}
+    for entry in sorted(view.timeline, key=Entry.sort_key):
+        if entry.when is not None and entry.scope == Scope.TOTAL:
+            series.setdefault(entry.source.slug, []).append(entry)
+    return series
+
+
+@dataclass(frozen=True)
+class _Said:
+    value_label: str
+    date_label: str
+    stated: bool
+
+
+def timeline_outline(view: MeasureView, colors: dict[str, str], width: int,
+                     height: int = 280) -> TimelineOutline:
+    """What timeline_drawing would draw, without drawing it: its size, legend and
+    description; only the figures the description names are written out."""
+    series = _timeline_entries(view)
+    palette = resolve_colors(list(series), colors)
+    described = []
+    for entries in series.values():
+        marks = sorted(entries, key=lambda e: mark_order(e.when.value if e.when else
+                                                         dt.date.min, e.low, e.high))
+        named = marks if len(marks) <= 3 else [marks[0], marks[-1]]
+        described.append(describe_series(
+            entries[-1].source.name, len(marks),
+            [_Said(e.figure, e.date_label, e.as_of is None) for e in named]))
+    return TimelineOutline(
+        width=width, height=timeline_height(len(series), height), empty=not series,
+        series=tuple(OutlinedSeries(entries[-1].source.name, key, palette[key])
+                     for key, entries in series.items()),
+        description=" ".join(described))
 
 
 def timeline_series(view: MeasureView) -> list[TimelineSeries]:
@@ -102,13 +151,13 @@ def measure_panels(view: TopicView) -> list[Panel]:
     colors = assign_colors(view.source_keys)
     panels = []
     for m in view.measures:
-        series = timeline_series(m)
+        timeline = timeline_outline(m, colors, WIDE)
         panels.append(Panel(
             view=m, chart=measure_range_chart(m, colors, WIDE),
             chart_narrow=measure_range_chart(m, colors, NARROW),
-            timeline=timeline_chart(series, unit=m.measure.unit, colors=colors, width=WIDE),
-            timeline_narrow=timeline_chart(series, unit=m.measure.unit, colors=colors,
-                                           width=NARROW, height=NARROW_TIMELINE_HEIGHT),
+            timeline=timeline, timeline_narrow=replace(
+                timeline, width=NARROW,
+                height=timeline_height(len(timeline.series), NARROW_TIMELINE_HEIGHT)),
             undated=m.undated, partial=m.partial,
             left_out={id(e): reason for e, reason in m.beside}))
     return panels

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.charts.palette import assign_colors
 from app.domain.record_points import describe
 from app.services import (
     capture,
@@ -23,7 +22,8 @@ from app.web.caching import cached, settled
 from app.web.choices import ChoicesDep, RecordedDep, recorded_params, with_choices
 from app.web.deps import SessionDep, VisitorDep
 from app.web.pages import linked
-from app.web.pages.panels import CARD_NARROW, CARD_WIDE, measure_panels, measure_range_chart
+from app.web.pages.cards import topic_cards
+from app.web.pages.panels import measure_panels
 from app.web.templating import render_page
 
 router = APIRouter()
@@ -39,23 +39,14 @@ def home(request: Request, session: SessionDep, visitor: VisitorDep,
          q: str = Query("", max_length=100)) -> Response:
     def render() -> Response:
         if q.strip():
-            # Search results alone: the topics' charts are on the home page, a link away.
+            # Search results alone: the topic cards are on the home page, a link away.
             return render_page(request, "home.html", cards=[], q=q,
                                found=search.search(session, q),
                                json_url=request.url_for("search_catalog").include_query_params(
                                    q=q))
-        topics = comparison.home_view(session, HOME_TOPICS + 1)
-        more, topics = len(topics) > HOME_TOPICS, topics[:HOME_TOPICS]
-        colors = assign_colors(sorted(
-            {e.source.slug for t in topics for m in t.measures for e in m.latest}))
-        cards = [
-            {"view": t, "charts": [(m, measure_range_chart(m, colors, CARD_WIDE),
-                                    measure_range_chart(m, colors, CARD_NARROW))
-                                   for m in t.measures if m.latest]}
-            for t in topics
-        ]
-        return render_page(request, "home.html", cards=cards, q=q, found=None, more=more,
-                           json_url=request.url_for("list_topics"))
+        topics, more = comparison.home_view(session, HOME_TOPICS)
+        return render_page(request, "home.html", cards=topic_cards(topics), q=q, found=None,
+                           more=more, json_url=request.url_for("list_topics"))
 
     return cached(request, session, render)
 
