@@ -43,6 +43,7 @@ from app.services.capture_claims import claim_due as claim_due
 from app.services.capture_claims import store_capture as store_capture
 from app.services.capture_claims import store_checks
 from app.services.capture_claims import store_failure as store_failure
+from app.services.many_rows import insert_rows
 from app.services.visibility import published
 
 MAX_CAPTURE_ID = 2**31 - 1
@@ -98,6 +99,10 @@ def queue_urls(session: Session, urls: Iterable[str]) -> list[int]:
     return _add_pending(session, _insert_pages(session, {u for u in urls if u}, now), now)
 
 
+_CAPTURES: Table = Base.metadata.tables["page_captures"]
+_CAPTURE_COLUMNS = ("page_id", "requested_url", "final_url", "state", "failure", "attempts",
+                    "next_attempt_at", "created_at", "updated_at", "content_type", "title",
+                    "author", "text", "requested_by_id")
 _MANY = 10_000  # URLs per statement: IN lists well under SQLite's limit of 32,766 parameters
 
 
@@ -107,7 +112,7 @@ def citations_saved(session: Session, saved: dict[int, tuple[str, str]]) -> None
     executemany batches (no statement per URL), as queue_urls would."""
     urls = sorted({url for url, _quote in saved.values() if url})
     now = utcnow()
-    build = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    pending = CaptureState.PENDING.value
     seen: set[str] = set()  # URLs with a page already: only they can have a snapshot
     for start in range(0, len(urls), _MANY):
         keys = {url_key(u): u for u in urls[start:start + _MANY]}
@@ -117,16 +122,15 @@ def citations_saved(session: Session, saved: dict[int, tuple[str, str]]) -> None
         new = {k: u for k, u in keys.items() if k not in known}
         if not new:
             continue
-        session.execute(build(_PAGES).on_conflict_do_nothing(index_elements=["url_sha256"]),
-                        [{"url": u, "url_sha256": k, "created_at": now}
-                         for k, u in new.items()])
+        # Driver executemany (services.many_rows): Core's per-parameter work cost more than
+        # the inserts at 100,000 URLs.
+        insert_rows(session, _PAGES, ("url", "url_sha256", "created_at"),
+                    [(u, k, now) for k, u in new.items()], skip_conflicts_on=("url_sha256",))
         pages: dict[str, int] = {url: page_id for url, page_id in session.execute(
             select(CitedPage.url, CitedPage.id).where(CitedPage.url_sha256.in_(new)))}
-        session.execute(insert(PageCapture), [
-            {"page_id": pages[url], "requested_url": url, "final_url": "", "state":
-             CaptureState.PENDING.value, "failure": "", "attempts": 0, "next_attempt_at": now,
-             "created_at": now, "updated_at": now, "content_type": "", "title": "",
-             "author": "", "text": "", "requested_by_id": None}
+        # Every column a Core insert would fill with its default, given.
+        insert_rows(session, _CAPTURES, _CAPTURE_COLUMNS, [
+            (pages[url], url, "", pending, "", 0, now, now, now, "", "", "", "", None)
             for url in sorted(pages)])
     items = sorted((cid, saved[cid]) for cid in saved if saved[cid][0] in seen)
     for start in range(0, len(items), _MANY):

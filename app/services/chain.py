@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     cast,
     func,
-    insert,
     literal,
     null,
     select,
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import chain
 from app.models import CatalogRevision, ChainHead, Revision, utcnow
+from app.services.many_rows import insert_rows
 
 History = Revision | CatalogRevision
 _TABLES: dict[type[History], str] = {Revision: chain.REVISIONS,
@@ -165,10 +165,11 @@ def append(session: Session, model: type[History], rows: Sequence[Mapping[str, A
     for row, new_id in zip(filled, _new_ids(session, model, len(filled)), strict=True):
         row["id"] = new_id
     at = _link_rows(session, table, filled, at)
+    columns = tuple(filled[0]) if filled else ()
     for start in range(0, len(filled), 5_000):
-        # The table, not the class: plain Core executemany, no ORM bulk bookkeeping.
-        session.execute(insert(model.metadata.tables[model.__tablename__]),
-                        filled[start:start + 5_000])
+        # The table, not the class: a driver executemany, no ORM bulk bookkeeping.
+        insert_rows(session, model.metadata.tables[model.__tablename__], columns,
+                    [tuple(row[c] for c in columns) for row in filled[start:start + 5_000]])
     _move_head(session, at)
     return [row["id"] for row in filled]
 

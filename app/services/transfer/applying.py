@@ -39,6 +39,10 @@ _MATCH_UPDATES = ("scope", "scope_note", "period_start", "period_end", "confiden
                   "confidence_note", "claimant", "notes")
 
 
+_SOURCE_COLUMNS = ("source_name", "source_short_name", "source_kind", "source_country")
+_SOURCE_KEYS = ("name", "short_name", "kind", "country")
+
+
 @dataclass(slots=True)
 class _Placed:
     record: Record
@@ -55,13 +59,16 @@ def apply(session: Session, document: Document, actor: Actor | None = None, *,
     required, new estimates and changes to what readers compare wait for a second editor
     (services.review), as they do from the form."""
     waiting = review_queue.waiting_total(session) if review_required else 0
+    importer = _Import(session, actor, comment, review_required)
     with session.begin_nested():
-        report = _Import(session, actor, comment, review_required).run(document, progress)
+        report = importer.run(document, progress)
     if review_required:
         report.awaiting_review = review_queue.waiting_total(session) - waiting
+    # The estimates created in bulk are on the trail here, as counts and id ranges (their
+    # revisions are in the history); an update names its estimate in an event of its own.
     audit_trail.note(session, "import_applied", created=report.created,
                      updated=report.updated, unchanged=report.unchanged,
-                     rows=len(document.records))
+                     rows=len(document.records), **importer.written.audit_fields())
     return report
 
 
@@ -77,7 +84,11 @@ class _Import:
                              created_sources=self.resolver.created_sources,
                              party_marks=self.parties.changed)
         self.errors: list[RowError] = []
-        self._placed: dict[tuple[Any, ...], tuple[Topic, Measure, Source]] = {}
+        self.written = bulk.Written()
+        # What the rows name, looked up once each (a file names the same few again and again).
+        self._topics: dict[tuple[str, str | None], Topic] = {}
+        self._measures: dict[tuple[str, str, str | None, str | None], Measure] = {}
+        self._sources: dict[tuple[Any, ...], Source] = {}
 
     def run(self, document: Document, progress: Progress | None) -> Report:
         self._catalogue(document)
@@ -110,7 +121,7 @@ class _Import:
                 progress(done, total)
         if self.errors:
             raise ImportRejected(sorted(self.errors, key=lambda e: e.line))
-        bulk.write(self.session, new, self.actor, self.comment,
+        self.written = bulk.write(self.session, new, self.actor, self.comment,
                    review_required=self.review_required,
                    progress=(lambda written: progress(done + written, total)) if progress
                    else None)
@@ -169,31 +180,34 @@ class _Import:
         return found or self.resolver.source(name, meta)
 
     def _place(self, record: Record) -> _Placed:
-        """The row's topic, measure and source: by slug or by name, else created; looked up
-        once for all the rows that name them alike."""
-        key = (tuple(sorted(record.catalog.items())), record.source_party)
-        known = self._placed.get(key)
-        if known is None:
-            known = self._placed[key] = self._look_up(record)
-        return _Placed(record, *known)
-
-    def _look_up(self, record: Record) -> tuple[Topic, Measure, Source]:
+        """The row's topic, measure and source: by slug or by name, else created; each
+        looked up once for all the rows that name it alike."""
         names = record.catalog
         title, label = names.get("topic_title"), names.get("measure_label")
-        topic = self._topic(record.topic, title, {"title": title} if title else None)
-        measure = self._measure(topic, record.measure, label, {
-            k: v for k, v in (("label", label), ("unit", names.get("measure_unit"))) if v})
-        source = self._source(record.source, names.get("source_name"),
-                              self._source_meta(record))
-        return topic, measure, source
+        topic = self._topics.get((record.topic, title))
+        if topic is None:
+            topic = self._topics[record.topic, title] = self._topic(
+                record.topic, title, {"title": title} if title else None)
+        unit = names.get("measure_unit")
+        measure = self._measures.get((topic.slug, record.measure, label, unit))
+        if measure is None:
+            measure = self._measures[topic.slug, record.measure, label, unit] = self._measure(
+                topic, record.measure, label,
+                {k: v for k, v in (("label", label), ("unit", unit)) if v})
+        source_key = (record.source, record.source_party,
+                      *(names.get(c) for c in _SOURCE_COLUMNS))  # what _source_meta reads
+        source = self._sources.get(source_key)
+        if source is None:
+            source = self._sources[source_key] = self._source(
+                record.source, names.get("source_name"), self._source_meta(record))
+        return _Placed(record, topic, measure, source)
 
     @staticmethod
     def _source_meta(record: Record) -> dict[str, Any]:
         names = record.catalog
         meta: dict[str, Any] = {
-            key: names[column] for column, key in (
-                ("source_name", "name"), ("source_short_name", "short_name"),
-                ("source_kind", "kind"), ("source_country", "country")) if names.get(column)}
+            key: names[column] for column, key in zip(_SOURCE_COLUMNS, _SOURCE_KEYS, strict=True)
+            if names.get(column)}
         if record.source_party is not None:
             # A new source's usual status is what its first row says; other topics where
             # the file says otherwise get a mark of their own.

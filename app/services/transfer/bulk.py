@@ -7,20 +7,23 @@ of every URL it cites that has none (with the quote checks of URLs captured befo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from app.db import Base
 from app.domain.actor import Actor
 from app.domain.citations import CITATION_FIELDS, blank_citation
-from app.domain.dates import PartialDate, parse_partial_date, partial_iso
-from app.domain.vocabulary import ProposalKind, Review, RevisionAction
+from app.domain.dates import PartialDate, parse_partial_date
+from app.domain.vocabulary import ProposalKind, ProposalState, Review, RevisionAction
 from app.models import Citation, Estimate, Proposal, Revision, utcnow
-from app.services import audit_trail, capture, chain
+from app.services import capture, chain
+from app.services.many_rows import insert_rows
 from app.services.transfer.records import Record
 
 BATCH = 5_000  # estimates per executemany: bounded memory; the statements grow only per batch
@@ -45,82 +48,137 @@ class New:
     source: str
 
 
+@dataclass(slots=True)
+class Written:
+    """What write() made, for the import's one audit event: counts and id ranges (an audit
+    line per estimate cost more than writing the estimates)."""
+
+    estimates: int = 0
+    first_estimate_id: int | None = None
+    last_estimate_id: int | None = None
+    first_revision_id: int | None = None
+    last_revision_id: int | None = None
+    proposals: int = 0
+
+    def add(self, estimate_ids: Sequence[int], revision_ids: Sequence[int],
+            proposals: int) -> None:
+        self.estimates += len(estimate_ids)
+        self.proposals += proposals
+        self.first_estimate_id = min(estimate_ids[0] if self.first_estimate_id is None
+                                     else self.first_estimate_id, min(estimate_ids))
+        self.last_estimate_id = max(self.last_estimate_id or 0, max(estimate_ids))
+        if revision_ids:
+            if self.first_revision_id is None:
+                self.first_revision_id = revision_ids[0]
+            self.last_revision_id = revision_ids[-1]
+
+    def audit_fields(self) -> dict[str, int | None]:
+        return {"estimates_created": self.estimates,
+                "first_estimate_id": self.first_estimate_id,
+                "last_estimate_id": self.last_estimate_id,
+                "first_revision_id": self.first_revision_id,
+                "last_revision_id": self.last_revision_id,
+                "reviews_requested": self.proposals}
+
+
 def write(session: Session, rows: Sequence[New], actor: Actor | None, comment: str, *,
           review_required: bool = False,
-          progress: Callable[[int], None] | None = None) -> None:
+          progress: Callable[[int], None] | None = None) -> Written:
     """Insert the estimates of `rows` (checked already), BATCH at a time; `progress` is told
     how many are written after each batch."""
+    written = Written()
     if not rows:
-        return
+        return written
     ids = _estimate_ids(session, rows)
-    for start in range(0, len(rows), BATCH):
-        _batch(session, rows[start:start + BATCH], ids[start:start + BATCH], actor, comment,
-               review_required)
-        if progress:
-            progress(min(start + BATCH, len(rows)))
+    with _page_cache(session, len(rows)):
+        for start in range(0, len(rows), BATCH):
+            _batch(session, rows[start:start + BATCH], ids[start:start + BATCH], actor,
+                   comment, review_required, written)
+            if progress:
+                progress(min(start + BATCH, len(rows)))
+    return written
+
+
+_CACHE_FROM = 20_000  # estimates: below this the indexes fit SQLite's usual cache
+_CACHE_KIB = 65_536
+
+
+@contextmanager
+def _page_cache(session: Session, count: int) -> Iterator[None]:
+    """On SQLite, a larger page cache while many rows go in: the five indexes of estimates
+    outgrow the usual 2 MB, and each insert would read their pages again (a sixth of the
+    writing at 100,000 rows). The connection's own size is restored after."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or count < _CACHE_FROM:
+        yield
+        return
+    usual = int(connection.exec_driver_sql("PRAGMA cache_size").scalar() or -2_000)
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={usual}")
+
+
+_ESTIMATE_COLUMNS = (
+    "id", "measure_id", "source_id", "low", "high", "best", "qualifier", "scope",
+    "scope_note", "confidence", "confidence_note", "claimant", "notes", "status", "review",
+    "version", "placed_on", "placed_precision", "created_at", "updated_at", "created_by_id",
+    "updated_by_id", *(f"{name}{suffix}" for name in _DATES for suffix in ("", "_precision")),
+)
+_CITATION_COLUMNS = ("id", "estimate_id", "position", *(f.name for f in CITATION_FIELDS))
+# Every column, defaults included: a driver insert fills none of them in.
+_PROPOSAL_COLUMNS = ("id", "estimate_id", "kind", "base_version", "proposed", "comment",
+                     "author_id", "created_at", "state", "reason")
+_TEXTS = ("scope", "scope_note", "confidence", "confidence_note", "claimant", "notes")
 
 
 def _batch(session: Session, rows: Sequence[New], ids: Sequence[int], actor: Actor | None,
-           comment: str, review_required: bool) -> None:
+           comment: str, review_required: bool, written: Written) -> None:
     now = utcnow()
     user = actor.id if actor else None
     review = (Review.PENDING if review_required else Review.APPROVED).value
     citation_ids = iter(_new_ids(session, Citation,
                                  sum(len(r.record.citations) for r in rows)))
-    estimates: list[dict[str, Any]] = []
-    citations: list[dict[str, Any]] = []
+    estimates: list[tuple[Any, ...]] = []
+    citations: list[tuple[Any, ...]] = []
     revisions: list[dict[str, Any]] = []
-    proposals: list[dict[str, Any]] = []
+    proposals: list[tuple[Any, ...]] = []
     quoted: dict[int, tuple[str, str]] = {}
+    create = RevisionAction.CREATE.value
     for row, estimate_id in zip(rows, ids, strict=True):
         values = row.record.values
-        dates = {name: parse_partial_date(values[name]) if values[name] else None
-                 for name in _DATES}
+        dates = [_partial_date(values[name]) if values[name] else None for name in _DATES]
         cited = [_citation(c, i, next(citation_ids), estimate_id)
                  for i, c in enumerate(row.record.citations)]
         version = row.record.version or 1
-        placed = _placed_on(dates, cited)
-        estimate = {
-            "id": estimate_id, "measure_id": row.measure_id, "source_id": row.source_id,
-            "low": values["low"], "high": values["high"], "best": values["best"],
-            "qualifier": values["qualifier"],
-            **{f: values[f] or "" for f in ("scope", "scope_note", "confidence",
-                                             "confidence_note", "claimant", "notes")},
-            "status": values["status"], "review": review, "version": version,
-            "placed_on": placed[0], "placed_precision": placed[1],
-            "created_at": now, "updated_at": now, "created_by_id": user,
-            "updated_by_id": user,
-        }
-        for name, known in dates.items():
-            estimate[name] = known.value if known else None
-            estimate[f"{name}_precision"] = known.precision if known else None
-        estimates.append(estimate)
-        citations.extend(cited)
-        quoted |= {c["id"]: (c["url"], c["quote"]) for c in cited if c["url"]}
-        after = _snapshot(row, estimate, cited)
-        revisions.append({"estimate_id": estimate_id, "number": version,
-                          "action": RevisionAction.CREATE.value, "before": None,
-                          "after": after, "user_id": user, "comment": comment,
-                          "created_at": now})
+        placed_on, placed_precision = _placed_on(dates, cited)
+        texts = [values[f] or "" for f in _TEXTS]
+        estimates.append((
+            estimate_id, row.measure_id, row.source_id, values["low"], values["high"],
+            values["best"], values["qualifier"], *texts, values["status"], review, version,
+            placed_on, placed_precision, now, now, user, user,
+            *(part for known in dates
+              for part in ((known.value, known.precision) if known else (None, None)))))
+        for c in cited:
+            citations.append(tuple(c[name] for name in _CITATION_COLUMNS))
+            if c["url"]:
+                quoted[c["id"]] = (c["url"], c["quote"])
+        after = _snapshot(row, values, texts, review, cited)
+        revisions.append({"estimate_id": estimate_id, "number": version, "action": create,
+                          "before": None, "after": after, "user_id": user,
+                          "comment": comment, "created_at": now})
         if review_required:
-            proposals.append({"estimate_id": estimate_id, "kind": ProposalKind.NEW.value,
-                              "base_version": version, "proposed": after, "comment": comment,
-                              "author_id": user, "created_at": now})
-    session.execute(insert(_ESTIMATES), estimates)
-    if citations:
-        session.execute(insert(_CITATIONS), citations)
-    chain.append(session, Revision, revisions)
-    for revision in revisions:
-        audit_trail.note(session, "estimate_changed", estimate_id=revision["estimate_id"],
-                         revision=revision["number"], action=revision["action"])
+            proposals.append((estimate_id, ProposalKind.NEW.value, version, after, comment,
+                              user, now, ProposalState.PENDING.value, ""))
+    insert_rows(session, _ESTIMATES, _ESTIMATE_COLUMNS, estimates)
+    insert_rows(session, _CITATIONS, _CITATION_COLUMNS, citations)
+    revision_ids = chain.append(session, Revision, revisions)
     if proposals:
         proposal_ids = _new_ids(session, Proposal, len(proposals))
-        for proposal, proposal_id in zip(proposals, proposal_ids, strict=True):
-            proposal["id"] = proposal_id
-        session.execute(insert(_PROPOSALS), proposals)
-        for proposal in proposals:
-            audit_trail.note(session, "review_requested", estimate_id=proposal["estimate_id"],
-                             proposal_id=proposal["id"], kind=proposal["kind"])
+        insert_rows(session, _PROPOSALS, _PROPOSAL_COLUMNS,
+                    [(i, *p) for i, p in zip(proposal_ids, proposals, strict=True)])
+    written.add(ids, revision_ids, len(proposals))
     capture.citations_saved(session, quoted)
 
 
@@ -130,38 +188,42 @@ def _citation(given: dict[str, Any], position: int, citation_id: int,
     values: dict[str, Any] = blank_citation() | {k: v for k, v in given.items() if v}
     for name in _CITATION_DATES:
         if isinstance(values[name], str):
-            values[name] = dt.date.fromisoformat(values[name])
+            values[name] = _iso_date(values[name])
     return {"id": citation_id, "estimate_id": estimate_id, "position": position, **values}
 
 
-def _placed_on(dates: dict[str, PartialDate | None],
+# A file repeats its dates: each is read once.
+_partial_date = functools.lru_cache(maxsize=65_536)(parse_partial_date)
+_iso_date = functools.lru_cache(maxsize=65_536)(dt.date.fromisoformat)
+
+
+def _placed_on(dates: list[PartialDate | None],
                citations: list[dict[str, Any]]) -> tuple[dt.date | None, str | None]:
     """What models.place stores: as_of, else stated_on, else the earliest publication."""
-    for name in ("as_of", "stated_on"):
-        known = dates[name]
+    for known in dates[:2]:  # as_of, stated_on
         if known is not None:
             return known.value, known.precision
     published = [c["published_on"] for c in citations if c["published_on"] is not None]
     return (min(published), "day") if published else (None, None)
 
 
-def _snapshot(row: New, estimate: dict[str, Any],
+def _snapshot(row: New, values: dict[str, Any], texts: list[str], review: str,
               citations: list[dict[str, Any]]) -> dict[str, Any]:
-    """services.revisions.snapshot of the estimate as inserted."""
+    """services.revisions.snapshot of the estimate as inserted (its dates are the file's,
+    already in their ISO form)."""
+    scope, scope_note, confidence, confidence_note, claimant, notes = texts
     return {
         "topic": row.topic, "measure": row.measure, "source": row.source,
-        **{k: estimate[k] for k in ("low", "high", "best", "qualifier")},
-        "as_of": partial_iso(estimate["as_of"], estimate["as_of_precision"]),
-        "stated_on": partial_iso(estimate["stated_on"], estimate["stated_on_precision"]),
-        "scope": estimate["scope"], "scope_note": estimate["scope_note"],
-        "period_start": partial_iso(estimate["period_start"],
-                                    estimate["period_start_precision"]),
-        "period_end": partial_iso(estimate["period_end"], estimate["period_end_precision"]),
-        **{k: estimate[k] for k in ("confidence", "confidence_note", "claimant", "notes",
-                                    "status")},
+        "low": values["low"], "high": values["high"], "best": values["best"],
+        "qualifier": values["qualifier"], "as_of": values["as_of"] or None,
+        "stated_on": values["stated_on"] or None, "scope": scope, "scope_note": scope_note,
+        "period_start": values["period_start"] or None,
+        "period_end": values["period_end"] or None, "confidence": confidence,
+        "confidence_note": confidence_note, "claimant": claimant, "notes": notes,
+        "status": values["status"],
         "citations": [{f.name: c[f.name].isoformat() if f.is_date and c[f.name] is not None
                        else c[f.name] for f in CITATION_FIELDS} for c in citations],
-        "review": estimate["review"],
+        "review": review,
     }
 
 

@@ -22,4 +22,6 @@ def protect(text: str) -> str:
 
 def restore(cell: str) -> str:
     """A cell as read from a CSV file: what `protect` was given."""
+    if not cell.startswith("'"):  # most cells: nothing to look at
+        return cell
     return cell[1:] if _escaped(cell) else cell

@@ -5,9 +5,8 @@ column."""
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,9 +51,22 @@ Progress = Callable[[int, int], None]  # (done, total): lines or estimates read 
 _STEP = 1_000  # rows between two progress reports
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, as io.StringIO(text) gives them, after any
+    byte order mark, without a copy of the whole text (a large file's text is held once)."""
+    start, end = 0, len(text)
+    while start < end and text[start] == "\ufeff":
+        start += 1
+    while start < end:
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
+
+
 def read_csv(text: str, *, ignore_unknown_columns: bool = False,
              progress: Progress | None = None) -> Document:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(_lines(text))
     lines = text.count("\n") + (not text.endswith("\n"))  # a quoted newline counts too
     header = [column_name(h) for h in next(reader, [])]
     errors: list[RowError] = []
@@ -69,6 +81,7 @@ def read_csv(text: str, *, ignore_unknown_columns: bool = False,
     if errors:
         raise ImportRejected(errors)
     given = frozenset(header)
+    wanted = [(i, h) for i, h in enumerate(header) if h and h not in unknown]
     records = []
     for cells in reader:
         line = reader.line_num
@@ -78,8 +91,9 @@ def read_csv(text: str, *, ignore_unknown_columns: bool = False,
             errors.append(RowError(line, "-", f"This row has {len(cells)} values but the "
                                               f"header names {len(header)} columns."))
             continue
-        row = {h: restore(c) for h, c in zip(header, cells, strict=False)
-               if h and h not in unknown}
+        # (restore() only changes a cell that starts with an apostrophe)
+        row = {h: restore(cells[i]) if cells[i][:1] == "'" else cells[i]
+               for i, h in wanted if i < len(cells)}
         citation = blank_citation() | {
             name: row[column].strip() for column, name in CITATION_COLUMNS.items()
             if row.get(column, "").strip()

@@ -3,19 +3,20 @@ its line and column, so a bad file is refused whole with all its problems at onc
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from app.domain.citations import has_reference
 from app.domain.claims import claim_errors
 from app.domain.dates import PartialDate, parse_partial_date
 from app.domain.errors import FigureError
 from app.domain.figures import fitting_qualifier, resolve_figure
-from app.domain.numbers import parse_number
+from app.domain.numbers import MAX_VALUE, parse_number
 from app.domain.vocabulary import Confidence, Qualifier, Scope, SourceKind, Status
 from app.schemas.catalog import ShortName, Unit
 from app.schemas.common import MAX_ID, Name, Short, StrictModel
@@ -100,6 +101,14 @@ _number = functools.lru_cache(maxsize=65_536)(parse_number)
 _partial_date = functools.lru_cache(maxsize=65_536)(parse_partial_date)
 
 
+def _count(text: str) -> int:
+    # Plain digits (most cells of a large file) are what parse_number reads them as; its
+    # grammar is for the rest (10.000, 1,2 Mio., nearly 600,000) and for the messages.
+    if text.isascii() and text.isdigit() and text[0] != "0" and len(text) < 16:
+        return int(text)
+    return _number(text)
+
+
 _VALUE_FIELDS = frozenset(VALUE_FIELDS)
 _SETS: dict[frozenset[str], frozenset[str]] = {}
 
@@ -122,7 +131,7 @@ def _whole(value: Any, line: int, column: str, errors: list[RowError], *,
         errors.append(RowError(line, column, f"'{value}' is not a whole number."))
         return None
     try:
-        number = value if isinstance(value, int) else _number(value)
+        number = value if isinstance(value, int) else _count(value)
     except FigureError as exc:
         errors.append(RowError(line, column, str(exc)))
         return None
@@ -146,12 +155,17 @@ def _date(value: Any, line: int, column: str, errors: list[RowError]) -> Partial
         return None
 
 
+@functools.lru_cache(maxsize=4_096)
+def _word_of(text: str, column: str) -> str | None:
+    return word_of(text, _WORDS[column])
+
+
 def _word(value: Any, column: str, line: int, errors: list[RowError]) -> str | None:
     text = _text(value)
     if not text:
         return None
     vocabulary = _WORDS[column]
-    found = word_of(text, vocabulary)
+    found = _word_of(text, column)
     if found is None:
         errors.append(RowError(line, column, f"Unknown {column} '{text}': use one of "
                                f"{', '.join(m.value.replace('_', ' ') for m in vocabulary)}."))
@@ -165,8 +179,34 @@ def _pydantic_errors(exc: ValidationError, line: int, errors: list[RowError],
         errors.append(RowError(line, (columns or {}).get(name, name), err["msg"]))
 
 
-def _catalog(row: Mapping[str, Any], line: int,
-             errors: list[RowError]) -> tuple[dict[str, str], bool | None] | None:
+_CATALOG_CELLS = (*_Names.model_fields, "source_kind", "source_party")
+_Catalog = tuple[dict[str, str], bool | None]
+_CATALOGS: dict[tuple[Any, ...], _Catalog] = {}  # cells -> names, for cells without problems
+_CATALOGS_KEPT = 4_096
+
+
+def _catalog(row: Mapping[str, Any], line: int, errors: list[RowError]) -> _Catalog | None:
+    """The row's catalogue columns checked once for all the rows that write them alike (a
+    file names the same few topics, measures and sources again and again); the rows share
+    the names they give (nothing changes them)."""
+    try:
+        key: tuple[Any, ...] | None = tuple(row.get(k) for k in _CATALOG_CELLS)
+        known = _CATALOGS.get(key)  # type: ignore[arg-type]
+    except TypeError:  # a JSON object or list where a name belongs: checked, not kept
+        key = known = None
+    if known is not None:
+        return known
+    before = len(errors)
+    checked = _catalog_checked(row, line, errors)
+    if checked is not None and key is not None and len(errors) == before:
+        if len(_CATALOGS) >= _CATALOGS_KEPT:
+            _CATALOGS.clear()
+        _CATALOGS[key] = checked
+    return checked
+
+
+def _catalog_checked(row: Mapping[str, Any], line: int,
+                     errors: list[RowError]) -> _Catalog | None:
     names = {k: _text(row.get(k)) for k in _Names.model_fields if _text(row.get(k))}
     try:
         _Names.model_validate(names)
@@ -205,36 +245,104 @@ def _values(row: Mapping[str, Any], line: int, errors: list[RowError]) -> dict[s
     dates = {name: _date(row.get(name), line, name, errors) for name in _DATES}
     values |= {name: d.iso() if d else None for name, d in dates.items()}
     values |= {name: _text(row.get(name)) for name in _TEXTS}
-    try:  # lengths, control characters, largest figure: the rules every estimate obeys
-        checked = EstimateValues.model_validate({k: v for k, v in values.items()
-                                                 if v is not None and k != "status"})
-    except ValidationError as exc:
-        _pydantic_errors(exc, line, errors)
+    # Lengths, control characters, largest figure: the rules every estimate obeys, checked
+    # field by field as EstimateValues checks them (the same messages), each value once.
+    refused = False
+    for name in _CHECKED:
+        value = values[name]
+        if value is None or value == "" or (name in _COUNTS and 0 <= value <= MAX_VALUE):
+            continue  # (a count read from the file is a whole number already)
+        checked, problems = _field("estimate", name, value)
+        if problems:
+            refused = True
+            errors.extend(RowError(line, name, msg) for msg in problems)
+        elif name in _TEXTS:
+            # As they will be stored (newlines normalised), so an unchanged row compares equal.
+            values[name] = checked
+    if refused:
         return values
-    # As they will be stored (newlines normalised), so an unchanged row compares equal.
-    values |= {name: getattr(checked, name) for name in _TEXTS}
     if len(errors) == before:  # the rules on scope and confidence need readable values
-        errors.extend(RowError(line, col, msg) for col, msg in claim_errors(
-            scope=values["scope"] or _DEFAULTS["scope"], scope_note=values["scope_note"],
-            period_start=dates["period_start"], period_end=dates["period_end"],
-            confidence=values["confidence"] or _DEFAULTS["confidence"],
-            confidence_note=values["confidence_note"]).items())
+        claim = (values["scope"] or _DEFAULTS["scope"], values["scope_note"],
+                 dates["period_start"], dates["period_end"],
+                 values["confidence"] or _DEFAULTS["confidence"], values["confidence_note"])
+        if claim not in _CLAIMS_KEPT:
+            broken = claim_errors(
+                scope=claim[0], scope_note=claim[1], period_start=claim[2],
+                period_end=claim[3], confidence=claim[4], confidence_note=claim[5])
+            errors.extend(RowError(line, col, msg) for col, msg in broken.items())
+            if not broken:
+                if len(_CLAIMS_KEPT) >= _CATALOGS_KEPT:
+                    _CLAIMS_KEPT.clear()
+                _CLAIMS_KEPT.add(claim)
     return values
+
+
+# The fields of EstimateValues a row gives, in the model's order (its errors' order).
+_CHECKED = tuple(n for n in EstimateValues.model_fields if n in VALUE_FIELDS and n != "status")
+_COUNTS = frozenset({"low", "high", "best"})
+_CLAIMS_KEPT: set[tuple[Any, ...]] = set()  # scopes and confidences known to pass the rules
+
+
+def _field(model: str, name: str, value: Any) -> tuple[Any, tuple[str, ...]]:
+    """`value` as the schema checks its field `name` (the same rules and messages, one field
+    at a time): (the value as stored, no problems) or (None, the problems). Each value is
+    checked once: a file repeats most of them."""
+    try:
+        return _cached_field(model, name, value)
+    except TypeError:  # not hashable (a JSON list or object): checked, not kept
+        return _cached_field.__wrapped__(model, name, value)
+
+
+@functools.lru_cache(maxsize=65_536, typed=True)  # typed: True is not the count 1
+def _cached_field(model: str, name: str, value: Any) -> tuple[Any, tuple[str, ...]]:
+    try:
+        checked = _FIELDS[model][name].validate_python(value)
+    except ValidationError as exc:
+        return None, tuple(err["msg"] for err in exc.errors())
+    # Citations are kept as model_dump(mode="json") gives them: dates in ISO form.
+    return checked.isoformat() if isinstance(checked, dt.date) else checked, ()
+
+
+_FIELDS: dict[str, dict[str, TypeAdapter[Any]]] = {
+    "estimate": {name: TypeAdapter(EstimateValues.model_fields[name].rebuild_annotation())
+                 for name in _CHECKED},
+    "citation": {name: TypeAdapter(info.rebuild_annotation())
+                 for name, info in CitationIn.model_fields.items()},
+}
+_CITATION_DEFAULTS = {name: info.default for name, info in CitationIn.model_fields.items()}
 
 
 def _citations(citations: list[dict[str, Any]], line: int,
                errors: list[RowError]) -> list[dict[str, Any]]:
-    names = {name: column for column, name in CITATION_COLUMNS.items()}
     checked = []
     for citation in citations:
-        try:
-            checked.append(CitationIn.model_validate(citation).model_dump(mode="json"))
-        except ValidationError as exc:
-            _pydantic_errors(exc, line, errors, names)
+        # What CitationIn.model_validate(...).model_dump(mode="json") gives, field by field.
+        kept: dict[str, Any] = {}
+        refused = False
+        for name, default in _CITATION_DEFAULTS.items():
+            given = citation.get(name, default)
+            if given is default or (type(given) is type(default) and given == default):
+                kept[name] = default  # (the default: what validating it gives)
+                continue
+            value, problems = _field("citation", name, given)
+            kept[name] = value
+            if problems:
+                refused = True
+                errors.extend(RowError(line, _CITATION_NAMES.get(name, name), msg)
+                              for msg in problems)
+        for name in citation.keys() - _CITATION_DEFAULTS.keys():
+            refused = True
+            errors.append(RowError(line, _CITATION_NAMES.get(name, name),
+                                   "Extra inputs are not permitted"))
+        if not refused:
+            checked.append(kept)
     if not any(has_reference(c) for c in citations):
         errors.append(RowError(line, "citation_url",
                                "Every estimate needs a citation: give a URL or a publication."))
     return checked
+
+
+_CITATION_NAMES = {name: column for column, name in CITATION_COLUMNS.items()}
 
 
 def check_row(row: Mapping[str, Any], given: frozenset[str], citations: list[dict[str, Any]],
@@ -259,7 +367,8 @@ def check_row(row: Mapping[str, Any], given: frozenset[str], citations: list[dic
     if fig is None:
         errors.extend(RowError(line, col, msg) for col, msg in problems.items())
         return None
-    filled = frozenset(k for k in VALUE_FIELDS if _text(row.get(k)))
+    filled = frozenset(k for k in VALUE_FIELDS if (v := row.get(k)) is not None
+                       and (v.strip() if isinstance(v, str) else str(v).strip()))
     values |= {"low": fig.low, "high": fig.high, "best": fig.best, "qualifier": fig.qualifier}
     values |= {k: values[k] or default for k, default in _DEFAULTS.items()}
     names, party = catalog
