@@ -63,6 +63,8 @@ def _serve(url: str, seeded: tuple[int, str] | None = None,
            **settings: object) -> Iterator[Served]:
     estimate_id, token = seeded or _seed(url)
     settings.setdefault("page_cache_mb", 8)
+    # Within a test the stamp is reused: a slow machine must not turn a hit into a query.
+    settings.setdefault("stamp_ttl", 60.0)
     app = create_app(Settings(environment="test", database_url=url, secret_key="t" * 32,
                               review="off", **settings))  # type: ignore[arg-type]
     engine: Engine = app.state.engine
