@@ -12,7 +12,7 @@ from app.cli import DEMO_FILE
 from app.models import Estimate, User
 from app.schemas.catalog import MeasureCreate, SourceCreate, TopicCreate
 from app.schemas.estimates import EstimateCreate
-from app.services import catalog, estimates, transfer, users
+from app.services import catalog, new_estimates, transfer, users
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -52,7 +52,7 @@ def estimate(session: Session, **values: Any) -> Estimate:
         "citations": [{"publication": "Test Gazette", "url": "https://example.org/a"}],
         **values,
     }
-    return estimates.create_estimate(session, EstimateCreate(**data), None)
+    return new_estimates.create_estimate(session, EstimateCreate(**data), None)
 
 
 def csrf_from(html_text: str) -> str:

@@ -1,6 +1,6 @@
 """Candidate estimates from an article (paste an article → candidates): the topic's measures
 and the known sources handed to domain.candidates, and the candidates an editor ticked saved
-as estimates through the same path as the estimate form (estimates.create_placed: the same
+as estimates through the same path as the estimate form (new_estimates.create_placed: the same
 validation, the same review), all or nothing.
 
 An article is given as text; or as the URL of a page Reckon has already captured (its
@@ -30,7 +30,7 @@ from app.domain.vocabulary import Scope
 from app.i18n import format_number, gettext
 from app.models import Estimate, Source, Topic
 from app.schemas.estimates import CitationIn, EstimateDraft
-from app.services import capture, catalog, estimates
+from app.services import capture, catalog, new_estimates
 
 MAX_TEXT_CHARS = 100_000
 MAX_CANDIDATES = 100
@@ -245,13 +245,13 @@ def save_rows(session: Session, article: Article, rows: list[Row], actor: Actor 
                 errors["measure"] = gettext("Choose one of the topic's measures.")
             draft = _draft(row, article, errors)
             if draft is not None and not errors:
-                place = estimates.Placement(
+                place = new_estimates.Placement(
                     topic=article.topic, measure=row.measure,
                     source="" if row.source == NEW_SOURCE else row.source,
                     new_source={"name": row.new_source_name.strip()[:200], "kind": "other"}
                     if row.source == NEW_SOURCE else None)
                 try:
-                    created.append(estimates.create_placed(
+                    created.append(new_estimates.create_placed(
                         session, place, draft, actor, review_required=review_required))
                 except ValidationFailed as exc:
                     errors.update(exc.fields)

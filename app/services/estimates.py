@@ -1,16 +1,15 @@
-"""Estimates: create, correct, retract, restore, revert — each change leaves a revision, and a
-change based on an outdated version is refused."""
+"""Estimates: read, correct, retract, restore, revert — each change leaves a revision, and a
+change based on an outdated version is refused. Creating one is services.new_estimates, which
+checks and sets its values with the helpers here."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.actor import Actor
@@ -20,12 +19,12 @@ from app.domain.dates import parse_optional_date
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.figures import Figure, keeps_qualifier, resolve_figure
 from app.domain.review import is_published, with_reviewed
-from app.domain.vocabulary import ProposalKind, Review, RevisionAction, Status
+from app.domain.vocabulary import ProposalKind, RevisionAction, Status
 from app.i18n import gettext as _
-from app.models import Citation, Estimate, Measure, Revision, Source, Topic, utcnow
+from app.models import Citation, Estimate, Measure, Revision, utcnow
 from app.schemas.common import MAX_ID
-from app.schemas.estimates import CitationIn, EstimateCreate, EstimateDraft, EstimatePatch
-from app.services import catalog, review, visibility
+from app.schemas.estimates import CitationIn, EstimatePatch
+from app.services import review, visibility
 from app.services.revisions import add_revision, citation_dict, complete, snapshot
 
 FIGURE_FIELDS = frozenset({"figure", "low", "high", "best", "qualifier"})
@@ -53,7 +52,7 @@ def checked_figure(
     return fig
 
 
-def _set_dates(estimate: Estimate, values: dict[str, Any]) -> None:
+def set_dates(estimate: Estimate, values: dict[str, Any]) -> None:
     """The partial dates among `values` (ISO text or None), each with its precision."""
     for name in DATE_FIELDS:
         if name in values:
@@ -62,11 +61,11 @@ def _set_dates(estimate: Estimate, values: dict[str, Any]) -> None:
             setattr(estimate, f"{name}_precision", known.precision if known else None)
 
 
-def _set_claim(estimate: Estimate, values: dict[str, Any]) -> None:
+def set_claim(estimate: Estimate, values: dict[str, Any]) -> None:
     for name in CLAIM_FIELDS:
         if name not in DATE_FIELDS:
             setattr(estimate, name, values[name] or "")
-    _set_dates(estimate, {k: values[k] for k in CLAIM_FIELDS if k in DATE_FIELDS})
+    set_dates(estimate, {k: values[k] for k in CLAIM_FIELDS if k in DATE_FIELDS})
 
 
 def new_citation(data: CitationIn | dict[str, Any], position: int) -> Citation:
@@ -84,138 +83,6 @@ def _replace_citations(
     wanted = [new_citation(c, i) for i, c in enumerate(citations)]
     if [citation_dict(c) for c in estimate.citations] != [citation_dict(c) for c in wanted]:
         estimate.citations = wanted
-
-
-# ---- creating ----------------------------------------------------------------------------
-
-def _resolve_refs(
-    session: Session, topic: str, measure: str, source: str
-) -> tuple[Measure, Source]:
-    row = session.scalars(
-        select(Measure)
-        .join(Measure.topic)
-        .where(Topic.slug == topic, Measure.slug == measure)
-        .options(contains_eager(Measure.topic))
-    ).one_or_none()
-    src = session.scalars(select(Source).where(Source.slug == source)).one_or_none()
-    errors = {}
-    if row is None:
-        if session.scalars(select(Topic.id).where(Topic.slug == topic)).first():
-            errors["measure"] = f"Topic '{topic}' has no measure '{measure}'."
-        else:
-            errors["topic"] = f"No topic '{topic}'."
-    if src is None:
-        errors["source"] = f"No source '{source}'."
-    if errors:
-        raise ValidationFailed(errors)
-    assert row is not None and src is not None
-    return row, src
-
-
-def insert_estimate(
-    session: Session,
-    measure: Measure,
-    source: Source,
-    draft: EstimateDraft,
-    actor: Actor | None,
-    *,
-    status: str = Status.ACTIVE,
-    comment: str | None = None,
-    estimate_id: int | None = None,
-    version: int | None = None,
-    review_required: bool = False,
-) -> Estimate:
-    """A new estimate of `measure` by `source`, with its first revision. An import may give
-    the id and version the estimate had where it was exported, so a round trip keeps both.
-    When review is required it is saved unpublished and waits for a second editor."""
-    claim = draft.model_dump(include=set(CLAIM_FIELDS))
-    fig = checked_figure(figure=draft.figure, low=draft.low, high=draft.high, best=draft.best,
-                         qualifier=draft.qualifier, claim=claim)
-    now = utcnow()
-    estimate = Estimate(
-        id=estimate_id, measure=measure, source=source, low=fig.low, high=fig.high,
-        best=fig.best, qualifier=fig.qualifier, claimant=draft.claimant, notes=draft.notes,
-        status=status, created_at=now, updated_at=now,
-        created_by_id=actor.id if actor else None, updated_by_id=actor.id if actor else None,
-        review=(Review.PENDING if review_required else Review.APPROVED).value,
-    )
-    _set_dates(estimate, {"as_of": draft.as_of, "stated_on": draft.stated_on})
-    _set_claim(estimate, claim)
-    estimate.citations = [new_citation(c, i) for i, c in enumerate(draft.citations)]
-    session.add(estimate)
-    session.flush()
-    if estimate_id is not None:
-        _follow_id_sequence(session, estimate_id)
-    if version is not None and version != estimate.version:
-        # The ORM writes version 1 at INSERT whatever was set (version_id_col), so the given
-        # version is written after it, and the ORM told, so the next UPDATE checks it.
-        session.execute(update(Estimate).where(Estimate.id == estimate.id)
-                        .values(version=version)
-                        .execution_options(synchronize_session=False))
-        set_committed_value(estimate, "version", version)
-    said = draft.comment if comment is None else comment
-    add_revision(session, estimate, RevisionAction.CREATE, None, actor, said, number=version)
-    if review_required:
-        review.submit_new(session, estimate, actor, said)
-    return estimate
-
-
-def _follow_id_sequence(session: Session, estimate_id: int) -> None:
-    """After an explicit id, PostgreSQL's sequence must move past it or the next estimate
-    created without an id collides with it (SQLite takes max(id) + 1 by itself). nextval()
-    never goes back, so a concurrent writer's id is never handed out twice."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(
-            "SELECT setval(pg_get_serial_sequence('estimates', 'id'), "
-            "GREATEST(:id, nextval(pg_get_serial_sequence('estimates', 'id'))))"),
-            {"id": estimate_id})
-
-
-def create_estimate(session: Session, data: EstimateCreate, actor: Actor | None, *,
-                    review_required: bool = False) -> Estimate:
-    measure, source = _resolve_refs(session, data.topic, data.measure, data.source)
-    return insert_estimate(session, measure, source, data, actor,
-                           review_required=review_required)
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where the estimate form puts a new estimate: chosen or new topic and source, and a
-    measure by name (created when the topic does not have it yet)."""
-
-    topic: str  # a topic slug, or "" with new_topic_title
-    measure: str
-    source: str  # a source slug, or "" with new_source
-    new_topic_title: str = ""
-    new_source: dict[str, Any] | None = None
-    measure_unit: str = ""  # for a measure the topic does not have yet
-
-
-def create_placed(
-    session: Session, place: Placement, draft: EstimateDraft, actor: Actor | None, *,
-    review_required: bool = False,
-) -> Estimate:
-    """Create what the form names but does not exist yet, then the estimate — all or nothing."""
-    with session.begin_nested():
-        resolver = catalog.Resolver(session, actor)
-        if place.new_topic_title:
-            topic = resolver.topic(place.new_topic_title, {"title": place.new_topic_title})
-        else:
-            found = resolver.topics.get(place.topic)
-            if found is None:
-                raise ValidationFailed({"topic": "Choose a topic from the list."})
-            topic = found
-        measure = resolver.measure(
-            topic, place.measure, {"unit": place.measure_unit} if place.measure_unit else None)
-        if place.new_source is not None:
-            source = resolver.source(place.new_source["name"], place.new_source)
-        else:
-            known = resolver.sources.get(place.source)
-            if known is None:
-                raise ValidationFailed({"source": "Choose a source from the list."})
-            source = known
-        return insert_estimate(session, measure, source, draft, actor,
-                               review_required=review_required)
 
 
 # ---- reading one -------------------------------------------------------------------------
@@ -341,9 +208,9 @@ def update_estimate(
                 estimate.low, estimate.high, estimate.best, estimate.qualifier = (
                     fig.low, fig.high, fig.best, fig.qualifier
                 )
-            _set_dates(estimate, {name: getattr(patch, name) for name in ("as_of", "stated_on")
+            set_dates(estimate, {name: getattr(patch, name) for name in ("as_of", "stated_on")
                                   if name in given})
-            _set_claim(estimate, claim)
+            set_claim(estimate, claim)
             for name in ("claimant", "notes"):
                 value = getattr(patch, name)
                 if name in given and value is not None:
@@ -416,8 +283,8 @@ def revert_estimate(
             before = snapshot(estimate)
             estimate.low, estimate.high, estimate.best = snap["low"], snap["high"], snap["best"]
             estimate.qualifier = snap["qualifier"]
-            _set_dates(estimate, {"as_of": snap["as_of"], "stated_on": snap["stated_on"]})
-            _set_claim(estimate, snap)
+            set_dates(estimate, {"as_of": snap["as_of"], "stated_on": snap["stated_on"]})
+            set_claim(estimate, snap)
             estimate.claimant, estimate.notes, estimate.status = (
                 snap["claimant"], snap["notes"], snap["status"]
             )

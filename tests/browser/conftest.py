@@ -26,7 +26,7 @@ from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.schemas.catalog import SourceCreate
 from app.schemas.estimates import CitationIn, EstimateCreate
-from app.services import catalog, estimates
+from app.services import catalog, new_estimates
 from tests import factories
 from tests.conftest import _migrate
 from tests.fixtures import messy
@@ -86,7 +86,7 @@ def live_data(tmp_path_factory: pytest.TempPathFactory) -> LiveData:
     """The demo data and one source made of markup."""
     with _demo_database(tmp_path_factory, "browser-db") as (url, session):
         catalog.create_source(session, SourceCreate(slug=XSS_SLUG, name=XSS_NAME))
-        estimate = estimates.create_estimate(
+        estimate = new_estimates.create_estimate(
             session,
             EstimateCreate(
                 topic=TOPIC, measure="killed", source=XSS_SLUG, low=500, high=800,

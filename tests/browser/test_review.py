@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.models import Estimate, Source
 from app.schemas.estimates import EstimateCreate, EstimatePatch
-from app.services import estimates, users
+from app.services import estimates, new_estimates, users
 from tests.browser.conftest import TOPIC, _demo_database, _serve
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSe
         ada = users.create_user(session, "ada@example.org", PASSWORD, display_name="Ada")
         users.create_user(session, "grace@example.org", PASSWORD, display_name="Grace")
         author = users.actor_of(ada)
-        new = estimates.create_estimate(session, EstimateCreate(
+        new = new_estimates.create_estimate(session, EstimateCreate(
             topic=TOPIC, measure="killed", source="us-officials", figure="etwa 4.321",
             as_of="2025-05", comment="US-Schätzung aus dem Pentagon-Briefing",
             citations=[{"url": "https://example.org/pentagon-briefing",

@@ -1,7 +1,7 @@
 """The import's bulk path (services/transfer/bulk.py) on SQLite and PostgreSQL: new estimates are
 written in executemany batches (the INSERT statements do not grow with the rows), a bad row
 still refuses the whole file, the history's chain verifies, and every new estimate is what the
-one-by-one path (services.estimates.insert_estimate) would have made of the same row."""
+one-by-one path (services.new_estimates.insert_estimate) would have made of the same row."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from app.models import (
     Topic,
 )
 from app.schemas.estimates import CitationIn, EstimateDraft
-from app.services import catalog, chain, estimates, transfer
+from app.services import catalog, chain, estimates, new_estimates, transfer
 from app.services.revisions import snapshot
 from tests.db.test_transfer import _fresh_sqlite
 
@@ -154,7 +154,7 @@ def test_a_row_the_database_would_refuse_refuses_the_file(session: Session) -> N
 
 
 def _one_by_one(session: Session, text: str, *, review_required: bool) -> None:
-    """The rows of `text` through services.estimates.insert_estimate, as the import wrote
+    """The rows of `text` through services.new_estimates.insert_estimate, as the import wrote
     each estimate before the bulk path."""
     resolver = catalog.Resolver(session)
     for record in transfer.read_csv(text).records:
@@ -163,10 +163,10 @@ def _one_by_one(session: Session, text: str, *, review_required: bool) -> None:
         source = resolver.source(record.source)
         draft = EstimateDraft(**{k: v for k, v in record.values.items() if k != "status"},
                               citations=[CitationIn(**c) for c in record.citations])
-        estimates.insert_estimate(session, measure, source, draft, None,
-                                  status=record.values["status"], comment="import",
-                                  estimate_id=record.id, version=record.version,
-                                  review_required=review_required)
+        new_estimates.insert_estimate(session, measure, source, draft, None,
+                                      status=record.values["status"], comment="import",
+                                      estimate_id=record.id, version=record.version,
+                                      review_required=review_required)
 
 
 def _made(session: Session, topic: str) -> list[dict[str, Any]]:

@@ -28,7 +28,16 @@ from app.domain.review import StaleProposal, revision_is_published
 from app.domain.vocabulary import Role
 from app.models import Estimate, Proposal, Revision, User
 from app.schemas.estimates import EstimateCreate, EstimatePatch
-from app.services import estimates, listing, review, review_queue, transfer, users, visibility
+from app.services import (
+    estimates,
+    listing,
+    new_estimates,
+    review,
+    review_queue,
+    transfer,
+    users,
+    visibility,
+)
 from app.services.revisions import add_revision, snapshot
 from tests import factories
 from tests.conftest import empty_database
@@ -50,8 +59,8 @@ def _new(session: Session, actor: Actor, **values: Any) -> Estimate:
                                                "publication": "Der Spiegel",
                                                "quote": "rund 2500 Soldaten", "language": "de"}],
             **values}
-    return estimates.create_estimate(session, EstimateCreate(**data), actor,
-                                     review_required=True)
+    return new_estimates.create_estimate(session, EstimateCreate(**data), actor,
+                                         review_required=True)
 
 
 @pytest.fixture

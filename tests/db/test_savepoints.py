@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.domain.errors import Conflict, ValidationFailed
 from app.models import Estimate, Revision, Source, Topic
 from app.schemas.estimates import EstimateDraft, EstimatePatch
-from app.services import estimates
+from app.services import estimates, new_estimates
 from tests import factories
 
 
@@ -22,16 +22,16 @@ def _count(session: Session, model: type) -> int:
 
 def test_a_refused_estimate_leaves_no_new_topic_or_source_behind(session: Session) -> None:
     topics, sources = _count(session, Topic), _count(session, Source)
-    place = estimates.Placement(topic="", new_topic_title="Wagner in Africa", measure="deployed",
-                                source="", new_source={"name": "All Eyes on Wagner",
-                                                       "kind": "ngo"})
+    place = new_estimates.Placement(topic="", new_topic_title="Wagner in Africa",
+                                    measure="deployed", source="",
+                                    new_source={"name": "All Eyes on Wagner", "kind": "ngo"})
     bad = EstimateDraft(low=5, high=1, citations=[{"publication": "Post"}])  # type: ignore[list-item]
     with pytest.raises(ValidationFailed) as caught:
-        estimates.create_placed(session, place, bad, None)
+        new_estimates.create_placed(session, place, bad, None)
     assert set(caught.value.fields) == {"low"}
     assert (_count(session, Topic), _count(session, Source)) == (topics, sources)
     good = bad.model_copy(update={"low": 1, "high": 5})
-    created = estimates.create_placed(session, place, good, None)
+    created = new_estimates.create_placed(session, place, good, None)
     assert (created.measure.topic.title, created.source.name) == ("Wagner in Africa",
                                                                   "All Eyes on Wagner")
 

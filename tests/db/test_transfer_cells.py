@@ -14,7 +14,7 @@ from app import cli
 from app.models import Citation, Estimate, Source
 from app.schemas.catalog import SourceCreate
 from app.schemas.estimates import CitationIn, EstimateCreate
-from app.services import catalog, estimates
+from app.services import catalog, new_estimates
 from app.services.transfer import read_csv
 from app.services.transfer.cells import protect, restore
 from tests.db import test_cli_transfer
@@ -46,7 +46,7 @@ def _formula_data(url: str) -> None:
     assert cli.main(["demo"]) == 0
     with _session(url) as s:
         catalog.create_source(s, SourceCreate(slug="formula", name=SOURCE_NAME))
-        estimates.create_estimate(s, EstimateCreate(
+        new_estimates.create_estimate(s, EstimateCreate(
             topic=TOPIC, measure="killed", source="formula", low=5, high=5, as_of="2025-02",
             notes=NOTES, claimant=CLAIMANT, scope="area", scope_note=SCOPE_NOTE,
             citations=[CitationIn(url="https://example.org/f", title=TITLE, quote=QUOTE)],

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Citation, Estimate, Measure, Revision, Source, place
 from app.schemas.estimates import EstimatePatch
-from app.services import chain, estimates
+from app.services import chain, estimates, new_estimates
 from tests import factories
 from tests.web.parsing import chart as _chart
 from tests.web.parsing import doc as _doc
@@ -85,8 +85,8 @@ def test_open_ended_figures_get_arrows(client: TestClient, session: Session) -> 
     factories.source(session, "gov-a", "Government A")
     factories.source(session, "gov-b", "Government B")
     for slug, figure in (("gov-a", "at least 300"), ("gov-b", "up to 3,000")):
-        estimates.create_estimate(session, _create(measure="killed", source=slug, figure=figure,
-                                                   as_of="2025-01"), None)
+        new_estimates.create_estimate(session, _create(measure="killed", source=slug, figure=figure,
+                                                       as_of="2025-01"), None)
     session.commit()
     rows = {r["source"]: r for r in _rows(_chart(_doc(client, f"/topics/{TOPIC}"), "killed"))}
     assert rows["gov-a"]["arrows"] == ["arrow arrow-high"]
@@ -104,8 +104,8 @@ def test_figures_spanning_orders_of_magnitude_use_a_labelled_log_scale(
     client: TestClient, session: Session
 ) -> None:
     factories.source(session, "big", "Big Claims Inc")
-    estimates.create_estimate(session, _create(measure="killed", source="big",
-                                               figure="1 million", as_of="2025-01"), None)
+    new_estimates.create_estimate(session, _create(measure="killed", source="big",
+                                                   figure="1 million", as_of="2025-01"), None)
     session.commit()
     svg = _chart(_doc(client, f"/topics/{TOPIC}"), "killed")
     assert "logarithmic" in svg.cssselect("text.axis-label")[0].text_content()
@@ -158,8 +158,8 @@ def test_timeline_draws_each_sources_figures_over_time(client: TestClient,
     us = session.scalar(select(Estimate.id).join(Source).join(Measure).where(
         Source.slug == "us-officials", Measure.slug == "casualties"))
     assert us is not None
-    estimates.create_estimate(session, _create(measure="casualties", source="us-officials",
-                                               figure="about 2,500", as_of="2025-03"), None)
+    new_estimates.create_estimate(session, _create(measure="casualties", source="us-officials",
+                                                   figure="about 2,500", as_of="2025-03"), None)
     session.commit()
     doc = _doc(client, f"/topics/{TOPIC}")
     drawn = timeline(client, doc, "casualties")
@@ -402,7 +402,7 @@ def test_unknown_pages_are_html_404(client: TestClient) -> None:
 
 def test_user_text_is_escaped_in_html_and_svg(client: TestClient, session: Session) -> None:
     factories.source(session, "xss", XSS)
-    estimates.create_estimate(session, _create(
+    new_estimates.create_estimate(session, _create(
         measure="killed", source="xss", figure="500", as_of="2025-01",
         notes="<b>bold</b>", claimant="<i>x</i>"), None)
     session.commit()

@@ -27,7 +27,7 @@ from app.domain.vocabulary import Status
 from app.models import Citation, Estimate, Measure, Revision, Source, place
 from app.schemas.catalog import MeasureCreate, MeasurePatch, SourcePatch, TopicCreate, TopicPatch
 from app.schemas.estimates import EstimateCreate, EstimatePatch
-from app.services import catalog, catalog_edits, chain, estimates, parties
+from app.services import catalog, catalog_edits, chain, estimates, new_estimates, parties
 from tests import factories
 from tests.fixtures import messy
 from tests.web.parsing import doc as _doc
@@ -46,7 +46,7 @@ def settings(db_url: str) -> Settings:
 
 def _create(session: Session, measure: str, source: str, figure: str, topic: str = OSTRAVA,
             **values: Any) -> Estimate:
-    return estimates.create_estimate(session, EstimateCreate(
+    return new_estimates.create_estimate(session, EstimateCreate(
         topic=topic, measure=measure, source=source, figure=figure,
         citations=values.pop("citations", CITATION), **values), None)
 

@@ -21,7 +21,7 @@ from app.domain.dates import PartialDate
 from app.models import Estimate, Measure, Revision, Topic
 from app.schemas.catalog import SourceCreate
 from app.schemas.estimates import CitationIn, EstimateCreate, EstimatePatch
-from app.services import capture, catalog, chain, estimates
+from app.services import capture, catalog, chain, estimates, new_estimates
 from app.services.capture import PageContent
 from tests import factories
 from tests.web.parsing import doc
@@ -46,7 +46,7 @@ def _evil_estimate(session: Session, **citation: Any) -> Estimate:
     catalog.create_source(session, SourceCreate(slug="evil", name=EVIL, kind="government",
                                                 short_name="MoD <b>",
                                                 url="https://mil.example/"))
-    e = estimates.create_estimate(session, EstimateCreate(
+    e = new_estimates.create_estimate(session, EstimateCreate(
         topic=TOPIC, measure="killed", source="evil", figure="at least 300", as_of="2025-03",
         stated_on="2025-03-04", citations=[
             CitationIn(url="https://news.example/a?x=1&y=<2>", publication="Kyiv </script> Post",
@@ -281,14 +281,14 @@ def test_an_estimate_page_carries_a_claim_with_its_appearances(
 def test_a_point_figure_states_its_value(client: TestClient, session: Session,
                                          demo: None) -> None:
     factories.source(session, "us", "US officials", kind="government")
-    e = estimates.create_estimate(session, EstimateCreate(
+    e = new_estimates.create_estimate(session, EstimateCreate(
         topic=TOPIC, measure="casualties", source="us", low=1000, high=1400, best=1200,
         qualifier="about", citations=[CitationIn(publication="AP")]), None)
     session.commit()
     quantity = _linked_data(doc(client, f"/estimates/{e.id}"))["mainEntity"]
     assert (quantity["minValue"], quantity["maxValue"], quantity["value"]) == (1000, 1400, 1200)
     assert quantity["valueReference"]["termCode"] == "about"
-    point = estimates.create_estimate(session, EstimateCreate(
+    point = new_estimates.create_estimate(session, EstimateCreate(
         topic=TOPIC, measure="casualties", source="us", figure="4,000",
         citations=[CitationIn(publication="AP")]), None)
     session.commit()

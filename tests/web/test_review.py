@@ -22,7 +22,7 @@ from app.config import Settings
 from app.models import Estimate, Proposal, Revision, User
 from app.schemas.catalog import MeasureCreate, TopicCreate
 from app.schemas.estimates import EstimateCreate
-from app.services import catalog, estimates, users
+from app.services import catalog, new_estimates, users
 from tests import factories
 from tests.web.live import LogLines
 
@@ -72,7 +72,7 @@ def desk(session: Session) -> Desk:
                      country="South Korea")
     factories.source(session, "sbu", "Служба безпеки України (SBU)", kind="intelligence",
                      country="Ukraine", party_to_conflict=True)
-    published = estimates.create_estimate(session, EstimateCreate(
+    published = new_estimates.create_estimate(session, EstimateCreate(
         topic=TOPIC, measure="killed", source="nis", figure="about 1,200", as_of="2025-01",
         stated_on="2025-01-13", citations=[{"url": "https://example.org/yonhap/nis",
                                             "publication": "Yonhap", "quote": NIS_QUOTE,

@@ -1,5 +1,5 @@
 """An import's new estimates written in bulk: Core executemany batches inside the import's
-transaction, each estimate with what the one-by-one path (services.estimates.insert_estimate)
+transaction, each estimate with what the one-by-one path (services.new_estimates.insert_estimate)
 gives it — its version, its first revision ('create', in the history's hash chain), its
 placed_on date, its proposal when review is required, its audit events, and a pending capture
 of every URL it cites that has none (with the quote checks of URLs captured before)."""
@@ -245,7 +245,7 @@ _Model = type[Estimate] | type[Citation] | type[Proposal]
 def _sequence_past(session: Session, model: _Model, largest: int) -> None:
     if session.get_bind().dialect.name == "postgresql":
         table = model.__tablename__
-        # As services.estimates does after an explicit id: nextval() never goes back.
+        # As services.new_estimates does after an explicit id: nextval() never goes back.
         session.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"GREATEST(:id, nextval(pg_get_serial_sequence('{table}', 'id'))))"),

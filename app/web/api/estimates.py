@@ -17,7 +17,7 @@ from app.schemas.estimates import (
     RevertIn,
     StatusChange,
 )
-from app.services import estimates, listing
+from app.services import estimates, listing, new_estimates
 from app.web.api.captures import with_captures
 from app.web.api.params import (
     Id,
@@ -86,7 +86,7 @@ def create_estimate(
 ) -> EstimateDetail:
     """A new estimate; when review is required it waits (`review`: pending) until a second
     editor approves it."""
-    created = estimates.create_estimate(session, data, editor, review_required=review)
+    created = new_estimates.create_estimate(session, data, editor, review_required=review)
     return editor_detail(session, created.id)
 
 

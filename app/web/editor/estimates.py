@@ -17,7 +17,7 @@ from app.domain.review import ReviewPending
 from app.domain.vocabulary import Confidence, Qualifier, Scope, SourceKind
 from app.i18n import gettext
 from app.models import Estimate
-from app.services import catalog, estimates, review, revisions
+from app.services import catalog, estimates, new_estimates, review, revisions
 from app.web.deps import EditorVisitor, FormDep, ReviewRequired, SessionDep
 from app.web.editor.common import redirect
 from app.web.forms.estimate import (
@@ -118,9 +118,9 @@ def new_estimate(request: Request, session: SessionDep, visitor: EditorVisitor,
     if form_data.get("action") == "preview":
         return _form_page(request, session, form, reading=_reading(checked, form))
     try:
-        created = estimates.create_placed(session, placement(form),
-                                          estimate_draft(form, checked), visitor.actor,
-                                          review_required=review_required)
+        created = new_estimates.create_placed(session, placement(form),
+                                              estimate_draft(form, checked), visitor.actor,
+                                              review_required=review_required)
     except ValidationFailed as exc:
         form.errors.update(exc.fields)
         return _form_page(request, session, form, status=422)

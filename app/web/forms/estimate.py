@@ -26,7 +26,8 @@ from app.i18n import format_number, gettext
 from app.models import Estimate
 from app.schemas.common import SLUG_RE
 from app.schemas.estimates import CitationIn, EstimateDraft, EstimatePatch
-from app.services.estimates import Placement, new_citation
+from app.services.estimates import new_citation
+from app.services.new_estimates import Placement
 from app.services.revisions import citation_dict, snapshot
 from app.web.forms.fields import schema_message, typed, whole_number
 
