@@ -34,6 +34,7 @@ from app.services import (
     new_estimates,
     review,
     review_queue,
+    review_verdicts,
     transfer,
     users,
     visibility,
@@ -91,7 +92,7 @@ def test_a_full_review_cycle_keeps_version_and_history_in_step(
     e = _new(session, alice)
     assert (e.review, _readers_state(session, e.id)) == ("pending", None)
     assert not session.scalars(select(Estimate.id).where(visibility.published())).all()
-    review.approve(session, e.id, bob, version=e.version)
+    review_verdicts.approve(session, e.id, bob, version=e.version)
     published = snapshot(e)
     estimates.update_estimate(session, e.id, EstimatePatch(
         version=e.version, figure="etwa 2.800", notes="laut Generalstab"), alice,
@@ -100,13 +101,13 @@ def test_a_full_review_cycle_keeps_version_and_history_in_step(
     assert (e.low, e.notes) == (2500, "laut Generalstab")
     assert _readers_state(session, e.id) == {**published, "notes": "laut Generalstab"}
     with pytest.raises(PermissionDenied):
-        review.approve(session, e.id, alice, version=e.version)
-    review.reject(session, e.id, bob, version=e.version, reason="Quelle fehlt")
+        review_verdicts.approve(session, e.id, alice, version=e.version)
+    review_verdicts.reject(session, e.id, bob, version=e.version, reason="Quelle fehlt")
     assert e.low == 2500 and review.pending_proposal(session, e.id) is None
     estimates.update_estimate(session, e.id, EstimatePatch(version=e.version,
                                                            figure="etwa 2.900"), alice,
                               review_required=True)
-    review.approve(session, e.id, bob, version=e.version)
+    review_verdicts.approve(session, e.id, bob, version=e.version)
     session.commit()
     history = _revisions(session, e.id)
     assert [r.action for r in history] == ["create", "approved", "edit", "proposed",
@@ -174,7 +175,7 @@ def test_a_stale_proposal_names_what_changed_since(
                               alice, review_required=True)
     estimates.set_status(session, e.id, "retracted", "Doppelt erfasst", bob, version=e.version)
     with pytest.raises(StaleProposal) as refused:
-        review.approve(session, e.id, bob, version=e.version)
+        review_verdicts.approve(session, e.id, bob, version=e.version)
     assert refused.value.changed == [{"field": "status", "label": "Status",
                                       "then": "active", "now": "retracted"}]
     assert e.as_of is None  # nothing approved

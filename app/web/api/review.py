@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from app.schemas.estimates import EstimateDetail
 from app.schemas.review import ApproveIn, RejectIn, ReviewPage, WithdrawIn
-from app.services import review, review_queue
+from app.services import review_queue, review_verdicts
 from app.web.api.params import Id, IfMatch, PageNumber, PerPage, stated_version
 from app.web.api.proposals import editor_detail, proposal_out
 from app.web.deps import CurrentEditor, SessionDep
@@ -37,7 +37,7 @@ def approve(estimate_id: Id, body: ApproveIn, session: SessionDep, editor: Curre
             if_match: IfMatch = None) -> EstimateDetail:
     """Publish what waits (not your own): a new estimate, or a change to a published one."""
     version = stated_version(body.version, if_match)
-    review.approve(session, estimate_id, editor, version=version, comment=body.comment)
+    review_verdicts.approve(session, estimate_id, editor, version=version, comment=body.comment)
     return editor_detail(session, estimate_id)
 
 
@@ -47,7 +47,7 @@ def reject(estimate_id: Id, body: RejectIn, session: SessionDep, editor: Current
            if_match: IfMatch = None) -> EstimateDetail:
     """Send what waits back to its author with a reason (not your own)."""
     version = stated_version(body.version, if_match)
-    review.reject(session, estimate_id, editor, version=version, reason=body.reason)
+    review_verdicts.reject(session, estimate_id, editor, version=version, reason=body.reason)
     return editor_detail(session, estimate_id)
 
 
@@ -57,5 +57,5 @@ def withdraw(estimate_id: Id, body: WithdrawIn, session: SessionDep, editor: Cur
              if_match: IfMatch = None) -> EstimateDetail:
     """Drop your own change that waits (admins: anyone's); readers never saw it."""
     version = stated_version(body.version, if_match)
-    review.withdraw(session, estimate_id, editor, version=version, comment=body.comment)
+    review_verdicts.withdraw(session, estimate_id, editor, version=version, comment=body.comment)
     return editor_detail(session, estimate_id)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.domain.errors import NotFound
 from app.domain.review import StaleProposal
 from app.i18n import gettext
-from app.services import estimates, review, review_queue
+from app.services import estimates, review_queue, review_verdicts
 from app.services.revisions import Change
 from app.web.deps import EditorVisitor, FormDep, SessionDep
 from app.web.editor.common import redirect
@@ -54,9 +54,9 @@ def approve(request: Request, estimate_id: int, session: SessionDep, visitor: Ed
     check_csrf(visitor, field(form, "csrf_token"))
     assert visitor.actor is not None
     try:
-        review.approve(session, estimate_id, visitor.actor,
-                       version=whole_number(field(form, "version")),
-                       comment=field(form, "comment")[:300])
+        review_verdicts.approve(session, estimate_id, visitor.actor,
+                                version=whole_number(field(form, "version")),
+                                comment=field(form, "comment")[:300])
     except StaleProposal as exc:
         estimate = estimates.get_estimate(session, estimate_id, unpublished=True)
         since = [Change(c["field"], c["label"], c["then"], c["now"]) for c in exc.changed]
@@ -92,8 +92,8 @@ def reject(request: Request, estimate_id: int, session: SessionDep, visitor: Edi
         return _reason_page(request, session, estimate_id, status=422,
                             message=gettext("Say why you send it back: its author reads it."),
                             return_to=field(form, "return_to"))
-    review.reject(session, estimate_id, visitor.actor,
-                  version=whole_number(field(form, "version")), reason=reason)
+    review_verdicts.reject(session, estimate_id, visitor.actor,
+                           version=whole_number(field(form, "version")), reason=reason)
     return _back(request, form, estimate_id)
 
 
@@ -103,6 +103,6 @@ def withdraw(request: Request, estimate_id: int, session: SessionDep, visitor: E
              form: FormDep) -> Response:
     check_csrf(visitor, field(form, "csrf_token"))
     assert visitor.actor is not None
-    review.withdraw(session, estimate_id, visitor.actor,
-                    version=whole_number(field(form, "version")))
+    review_verdicts.withdraw(session, estimate_id, visitor.actor,
+                             version=whole_number(field(form, "version")))
     return redirect(request.url_for("estimate_page", estimate_id=estimate_id))
