@@ -29,7 +29,7 @@ from app.domain.dates import PartialDate
 from app.domain.vocabulary import Confidence, SourceKind
 from app.i18n import gettext as _
 
-MARGIN = 8.0
+MARGIN = 8
 ARROW_ZONE = 14.0  # beyond each end of the plot: room for an open end's arrowhead
 TOP = 30  # tick labels above the plot
 BOTTOM = 40  # axis label below the plot
@@ -42,6 +42,7 @@ GROUP_HEADING_HEIGHT = 30
 MIN_PLOT_WIDTH = 180  # narrower than this, each name goes above its bar
 NARROW_ROW = 48
 PARTY_MARK = "⚑"
+_KINDS = {k.value: k for k in SourceKind}
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,23 @@ class RangeInput:
     def compared(self) -> bool:
         return self.left_out is None
 
+    # What a chart's key asks of each mark (key.Mark), known before the mark is laid out.
+    @property
+    def is_point(self) -> bool:
+        return self.low == self.high
+
+    @property
+    def open_low(self) -> bool:
+        return self.low is None
+
+    @property
+    def open_high(self) -> bool:
+        return self.high is None
+
+    @property
+    def uncertain(self) -> bool:
+        return self.confidence == Confidence.UNCERTAIN
+
     @property
     def color_key(self) -> str:
         # Sources without a slug still need a stable colour; the shown name is the next best id.
@@ -74,8 +92,7 @@ class RangeInput:
 
     @property
     def kind_label(self) -> str:
-        kinds = {k.value: k for k in SourceKind}
-        return kinds.get(self.kind, SourceKind.OTHER).label
+        return _KINDS.get(self.kind, SourceKind.OTHER).label
 
 
 @dataclass(frozen=True)
@@ -212,6 +229,25 @@ class RangeRow:
     def value_x(self) -> float:
         return self.value.x
 
+    # Where the template draws a row's shapes, rounded as every coordinate is.
+    @property
+    def bar_width(self) -> float:
+        return rounded(max(self.x_high - self.x_low, 1))
+
+    @property
+    def bound_x(self) -> float:
+        """The solid end of an open bar."""
+        return rounded(self.x_high - 2) if self.open_low else self.x_low
+
+    @property
+    def best_x(self) -> float:
+        assert self.x_best is not None
+        return rounded(self.x_best - 4)
+
+    @property
+    def best_y(self) -> float:
+        return rounded(self.y - 4)
+
     @property
     def texts(self) -> tuple[Text, ...]:
         return tuple(t for t in (*self.name, self.kind_line, self.value, self.date, self.note)
@@ -330,17 +366,22 @@ def _columns(inputs: Sequence[RangeInput], width: int) -> _Columns:
     plot_left = MARGIN + name_width + ARROW_ZONE
     plot_right = width - MARGIN - value_width - ARROW_ZONE - 4
     if plot_right - plot_left >= MIN_PLOT_WIDTH:
+        # The value column starts on a whole pixel: its x is written on every row.
         return _Columns("wide", name_width, rounded(plot_left), rounded(plot_right),
-                        rounded(plot_right + ARROW_ZONE + 4))
+                        round(plot_right + ARROW_ZONE + 4))
     return _Columns("narrow", width - 2 * MARGIN, MARGIN + ARROW_ZONE,
                     width - MARGIN - ARROW_ZONE, 0.0)
+
+
+def _wide_height(lines: int) -> float:
+    return max(ROW_HEIGHT, LINE * (lines + 1) + 12)
 
 
 def _wide_row(item: RangeInput, top: float, cols: _Columns, scale: Scale, color: str,
               width: int) -> tuple[RangeRow, float]:
     names = _name_lines(item, cols.name_width)
     lines = len(names)
-    height = max(ROW_HEIGHT, LINE * (lines + 1) + 12)
+    height = _wide_height(lines)
     y = top + height / 2
     first = y - LINE * (lines + 1) / 2 + 10
     name = tuple(Text(line, MARGIN, rounded(first + LINE * i), NAME_SIZE, bold=True)
@@ -355,11 +396,24 @@ def _wide_row(item: RangeInput, top: float, cols: _Columns, scale: Scale, color:
     return row, height
 
 
-def _narrow_row(item: RangeInput, top: float, cols: _Columns, scale: Scale, color: str,
-                width: int) -> tuple[RangeRow, float]:
-    name_y = top + 14
-    value_text = _value_text(item)
-    value_w = text_width(value_text, NAME_SIZE, bold=True)
+@dataclass(frozen=True)
+class _NarrowPlace:
+    """Where a narrow row's value goes (after or before its bar, or ending the name's first
+    line) and so its name's lines: all its height depends on."""
+
+    place: str
+    names: list[str]
+    value_w: float
+    after: float
+    before: float
+
+    @property
+    def height(self) -> float:
+        return NARROW_ROW + LINE * (len(self.names) - 1)
+
+
+def _narrow_place(item: RangeInput, cols: _Columns, scale: Scale, width: int) -> _NarrowPlace:
+    value_w = text_width(_value_text(item), NAME_SIZE, bold=True)
     x_low = scale(item.low) if item.low is not None else cols.plot_left
     x_high = scale(item.high) if item.high is not None else cols.plot_right
     # Clear of a dot's radius, or of an open end's arrowhead.
@@ -367,10 +421,18 @@ def _narrow_row(item: RangeInput, top: float, cols: _Columns, scale: Scale, colo
     before = x_low - (ARROW_ZONE if item.low is None else 0) - 10
     place = ("after" if value_w <= width - MARGIN - after
              else "before" if value_w <= before - MARGIN else "name line")
-    name_room = width - 2 * MARGIN
+    name_room: float = width - 2 * MARGIN
     if place == "name line":  # no room beside the bar: the value ends the name's first line
         name_room -= min(value_w, name_room) + 10
-    names = _name_lines(item, max(name_room, 30.0))
+    return _NarrowPlace(place, _name_lines(item, max(name_room, 30.0)), value_w, after, before)
+
+
+def _narrow_row(item: RangeInput, top: float, cols: _Columns, scale: Scale, color: str,
+                width: int) -> tuple[RangeRow, float]:
+    name_y = top + 14
+    value_text = _value_text(item)
+    placed = _narrow_place(item, cols, scale, width)
+    place, names, after, before = placed.place, placed.names, placed.after, placed.before
     extra = LINE * (len(names) - 1)  # a name on two lines pushes its bar down
     y = name_y + 13 + extra
     if place == "after":
@@ -389,16 +451,16 @@ def _narrow_row(item: RangeInput, top: float, cols: _Columns, scale: Scale, colo
                 rounded(y + 17))
     date = Text(date_text, width - MARGIN, rounded(y + 17), anchor="end")
     row = _row(item, y, scale, color, cols, name=name, kind=kind, value=value, date=date)
-    return row, NARROW_ROW + extra
+    return row, placed.height
 
 
 def _row(item: RangeInput, y: float, scale: Scale, color: str, cols: _Columns, *,
          name: tuple[Text, ...], kind: Text | None, value: Text, date: Text) -> RangeRow:
     return RangeRow(
         input=item, y=rounded(y),
-        x_low=scale(item.low) if item.low is not None else cols.plot_left,
-        x_high=scale(item.high) if item.high is not None else cols.plot_right,
-        x_best=scale(item.best) if item.best is not None else None,
+        x_low=rounded(scale(item.low)) if item.low is not None else cols.plot_left,
+        x_high=rounded(scale(item.high)) if item.high is not None else cols.plot_right,
+        x_best=rounded(scale(item.best)) if item.best is not None else None,
         color=color, bar_y=rounded(y - BAR_HEIGHT / 2), name=name, kind_line=kind,
         value=value, date=date, note=None,
         arrow_low=arrow(cols.plot_left - ARROW_ZONE + 2, y, 1, 0) if item.low is None else (),
@@ -414,17 +476,10 @@ def _with_note(row: RangeRow, top: float, width: int) -> RangeRow:
     return RangeRow(**{**row.__dict__, "note": note})
 
 
-def range_chart(
-    inputs: Sequence[RangeInput],
-    *,
-    width: int = 720,
-    log: bool | None = None,
-    unit: str = "people",
-    colors: Mapping[str, str] | None = None,
-) -> RangeChart:
-    """Lay out one horizontal bar per figure on a shared value axis: the compared figures sorted
-    by midpoint, then those shown beside the comparison, each with its reason; a key of the
-    marks used goes below."""
+def _frame(inputs: Sequence[RangeInput], width: int, log: bool | None
+           ) -> tuple[list[RangeInput], list[RangeInput], _Columns, Scale, list[Tick]]:
+    """What a chart's layout starts from: the compared figures sorted by midpoint, those
+    shown beside them, the columns and the value axis."""
     if width <= 0:
         raise ValueError("width must be positive")
     for item in inputs:
@@ -442,6 +497,44 @@ def range_chart(
     open_top_lows = [i.low for i in inputs if i.high is None and i.low is not None]
     scale, ticks = fitted_axis(finite, open_top_lows, log=log, plot_left=cols.plot_left,
                                plot_right=cols.plot_right, left=0.0, right=float(width))
+    return compared, beside, cols, scale, list(ticks)
+
+
+def range_chart_size(inputs: Sequence[RangeInput], *, width: int = 720,
+                     log: bool | None = None) -> tuple[int, int]:
+    """The width and height range_chart draws these figures at, from the height of each row
+    alone: no label, bar or tick is laid out. What a page needs for the <img> of a chart
+    drawn on its own."""
+    compared, beside, cols, scale, _ticks = _frame(inputs, width, log)
+    y = float(TOP) + (GROUP_HEADING_HEIGHT if beside else 0)
+    for item in [*compared, *beside]:
+        if cols.layout == "wide":
+            y += _wide_height(len(_name_lines(item, cols.name_width)))
+        else:
+            y += _narrow_place(item, cols, scale, width).height
+        if not item.compared:
+            y += NOTE_HEIGHT
+    height = int(y) + BOTTOM
+    if not inputs:
+        return width, height
+    overlap, gap = overlap_or_gap(compared)
+    _key, key_height = lay_out_key(key_items([*compared, *beside], overlap, gap), width=width,
+                                   top=height - 8.0, margin=MARGIN)
+    return width, int(height + key_height)
+
+
+def range_chart(
+    inputs: Sequence[RangeInput],
+    *,
+    width: int = 720,
+    log: bool | None = None,
+    unit: str = "people",
+    colors: Mapping[str, str] | None = None,
+) -> RangeChart:
+    """Lay out one horizontal bar per figure on a shared value axis: the compared figures sorted
+    by midpoint, then those shown beside the comparison, each with its reason; a key of the
+    marks used goes below."""
+    compared, beside, cols, scale, ticks = _frame(inputs, width, log)
     palette = resolve_colors([i.color_key for i in [*compared, *beside]], colors)
     shades = apart([palette[i.color_key] for i in [*compared, *beside]])
 
@@ -479,8 +572,8 @@ def range_chart(
         width=width, height=int(plot_bottom) + BOTTOM, title=_("Range of estimates"),
         layout=cols.layout, scale=scale.kind, domain_min=int(scale.domain_min),
         domain_max=int(scale.domain_max), plot_left=cols.plot_left, plot_right=cols.plot_right,
-        plot_top=float(TOP), plot_bottom=plot_bottom, bar_height=float(BAR_HEIGHT),
-        rows=tuple(rows), ticks=tuple(ticks), tick_label_y=float(TOP - 10), axis_label=axis,
+        plot_top=TOP, plot_bottom=plot_bottom, bar_height=BAR_HEIGHT,
+        rows=tuple(rows), ticks=tuple(ticks), tick_label_y=TOP - 10, axis_label=axis,
         overlap=overlap, gap=gap,
         sentence=spread_sentence(compared, overlap_span, gap_span, beside=len(beside)),
         value_scale=scale, group_heading=heading,
@@ -501,4 +594,4 @@ def _band(span: Span | None, scale: Scale, plot_right: float, y1: float,
 
 
 __all__ = ["BOTTOM", "PALETTE", "ROW_HEIGHT", "TOP", "Band", "RangeChart", "RangeInput",
-           "RangeRow", "Text", "range_chart"]
+           "RangeRow", "Text", "range_chart", "range_chart_size"]

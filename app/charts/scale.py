@@ -27,8 +27,10 @@ TEXT_PAD = 12  # clears a point marker (r=6) sitting on the plot edge
 
 
 def rounded(value: float) -> float:
-    """Round to 0.1 px: finer is invisible and only bloats the SVG and breaks test equality."""
-    return round(value, 1)
+    """Round to 0.1 px: finer is invisible and only bloats the SVG and breaks test equality.
+    A whole number comes back as an int, which a template writes without its ".0"."""
+    value = round(float(value), 1)
+    return int(value) if value.is_integer() else value
 
 
 def tick_label(value: int) -> str:

@@ -27,7 +27,7 @@ from app.domain.errors import NotFound
 from app.domain.record_points import RecordPoint
 from app.domain.vocabulary import Confidence, Scope, Status
 from app.i18n import gettext as _
-from app.models import Estimate, Measure, Topic
+from app.models import Estimate, Measure, Source, Topic
 from app.services import catalog, listing, marks, recorded
 from app.services.entries import Entry as Entry
 from app.services.entries import entry_of, entry_of_row, party_of, topic_parties
@@ -58,6 +58,9 @@ class MeasureView:
     undated: int = 0  # of those, with no date at all (never on the timeline)
     partial: int = 0  # of those, not totals (never on the timeline)
     complete: bool = True  # whether `entries` holds every figure in view
+    # Of each source on the timeline (by slug), how many marks it draws — where `timeline`
+    # holds only those a description names (topic_overview(..., outlines=True)); else None.
+    mark_counts: dict[str, int] | None = None
 
     @property
     def latest(self) -> list[Entry]:
@@ -222,11 +225,13 @@ def topic_view(session: Session, slug: str, at: RecordPoint | None = None,
 
 def topic_overview(session: Session, slug: str, at: RecordPoint | None = None,
                    choices: Choices = Choices(), recent: int = RECENT, *,
-                   timelines: bool = True) -> TopicView:
+                   timelines: bool = True, outlines: bool = False) -> TopicView:
     """What a topic page shows, loading only that in a constant number of queries: per
     measure, each source's latest figures (compared or beside), the `recent` newest others,
     the timeline's marks, and counts. `entries` holds the timeline's marks only — none
     without `timelines` (the JSON twin lists no marks, and counting is cheaper than them).
+    With `outlines` only the marks a timeline's description names, and how many each source
+    draws (`mark_counts`): a page that shows its timelines as images needs no more.
 
     As recorded at a point the figures are rebuilt from revision snapshots in memory (what a
     figure said then is only there), so that path reads the whole topic; it shows as much."""
@@ -243,10 +248,21 @@ def topic_overview(session: Session, slug: str, at: RecordPoint | None = None,
                   for e in listing.shown_estimates(session, topic.id, recent, *where)], choices)
     sources = {e.source.id: e.source for v in views.values() for e in v.entries}
     drawn: dict[int, list[Entry]] = {}
-    if timelines:
-        drawn, counts = marks.timelines_in_topic(
-            session, topic.id, tuple(where), sources, lambda source: party_of(parties, topic.id,
-                                                                              source))
+    mark_counts: dict[int, dict[str, int]] | None = None
+
+    def party(source: Source) -> bool:
+        return party_of(parties, topic.id, source)
+
+    if timelines and outlines:
+        drawn, counts, per_series = marks.outlines_in_topic(session, topic.id, tuple(where),
+                                                            sources, party)
+        mark_counts = {m: {} for m in views}
+        for (measure_id, source_id), count in per_series.items():
+            if source_id in sources:
+                mark_counts[measure_id][sources[source_id].slug] = count
+    elif timelines:
+        drawn, counts = marks.timelines_in_topic(session, topic.id, tuple(where), sources,
+                                                 party)
     else:
         counts = marks.counts_in_topic(session, topic.id, tuple(where))
     for measure_id, view in views.items():
@@ -256,6 +272,7 @@ def topic_overview(session: Session, slug: str, at: RecordPoint | None = None,
         view.total_figures, view.undated, view.partial = (found.figures, found.undated,
                                                           found.partial)
         view.timeline = view.entries = drawn.get(measure_id, [])
+        view.mark_counts = mark_counts.get(measure_id, {}) if mark_counts is not None else None
     measures = list(views.values())
     _add_derived(measures, choices)
     return TopicView(topic=topic, recorded=None, measures=measures, choices=choices,

@@ -231,23 +231,29 @@ def tally(session: Session, topic_id: int, *where: ColumnElement[bool]
     ).all()
     months: list[Month] = []
     counts: dict[int, Counts] = {}
-    for r in rows:
-        found = counts.setdefault(r[0], Counts())
-        found.figures += r[5]
-        found.undated += r[5] if r[3] is None else 0
-        found.partial += 0 if r[2] else r[5]
-        if r[2] and r[3] is not None:
-            days_since, estimate_id = divmod(int(r[10]), _ID_SPAN)
-            day = _EPOCH + dt.timedelta(days=days_since)
+    # A topic page reads a row per source, measure and month: unpacked once, not indexed.
+    for (measure_id, source_id, is_total, year, month_, n, min_low, min_high, max_low,
+         max_high, last) in rows:
+        found = counts.setdefault(measure_id, Counts())
+        found.figures += n
+        if year is None:
+            found.undated += n
+        if not is_total:
+            found.partial += n
+        elif year is not None:
+            days_since, estimate_id = divmod(int(last), _ID_SPAN)
             months.append(Month(
-                measure_id=r[0], source_id=r[1], year=int(r[3]), month=int(r[4]), count=r[5],
-                least=min(x for x in (r[6], r[7]) if x is not None),
-                most=max(x for x in (r[8], r[9]) if x is not None),
-                latest=(day.toordinal(), estimate_id)))
+                measure_id=measure_id, source_id=source_id, year=int(year), month=int(month_),
+                count=n,
+                least=min_low if min_high is None else min_high if min_low is None
+                else min(min_low, min_high),
+                most=max_low if max_high is None else max_high if max_low is None
+                else max(max_low, max_high),
+                latest=(_EPOCH_ORDINAL + days_since, estimate_id)))
     return months, counts
 
 
-_EPOCH = dt.date(1970, 1, 1)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def counts_in_topic(session: Session, topic_id: int, where: tuple[ColumnElement[bool], ...]
@@ -272,10 +278,37 @@ def timelines_in_topic(session: Session, topic_id: int, where: tuple[ColumnEleme
     (with what the timeline shows of them, not their citations) — every figure of the sources
     drawn one by one, and the latest of each period of the others. `sources` has every source
     with a dated total in view: each has a latest total."""
+    timelines, counts, _marks = _in_topic(session, topic_id, where, sources, party,
+                                          ends_only=False)
+    return timelines, counts
+
+
+def outlines_in_topic(session: Session, topic_id: int, where: tuple[ColumnElement[bool], ...],
+                      sources: dict[int, Source], party: Callable[[Source], bool],
+                      ) -> tuple[dict[int, list[Entry]], dict[int, Counts], dict[Series, int]]:
+    """What a page says of timelines it shows as images, in the same two queries: of each
+    source summarised by periods only the marks of its first and last period (all of them
+    when it has at most three) — what a description names — and how many marks each source
+    draws. The timelines hold each source's first mark, so their sources come in the order
+    of the drawing."""
+    return _in_topic(session, topic_id, where, sources, party, ends_only=True)
+
+
+def _in_topic(session: Session, topic_id: int, where: tuple[ColumnElement[bool], ...],
+              sources: dict[int, Source], party: Callable[[Source], bool], *, ends_only: bool
+              ) -> tuple[dict[int, list[Entry]], dict[int, Counts], dict[Series, int]]:
     months, counts = tally(session, topic_id, *where)
     each, summarised = plan(months)
-    periods = {_latest(found): (period, found)
-               for by_period in summarised.values() for period, found in by_period.items()}
+    drawn = {key: sum(m.count for m in found) for key, found in _by_series(months).items()
+             if key in each}
+    periods: dict[int, tuple[tuple[int, int], list[Month]]] = {}
+    for key, by_period in summarised.items():
+        drawn[key] = len(by_period)
+        named = sorted(by_period)
+        if ends_only and len(named) > 3:
+            named = [named[0], named[-1]]
+        for period in named:
+            periods[_latest(by_period[period])] = (period, by_period[period])
     pairs = sorted(each)
     # Always run, even with nothing to fetch, so that a page's number of queries never changes.
     chosen = or_(tuple_(Estimate.measure_id, Estimate.source_id).in_(pairs) if pairs
@@ -303,7 +336,15 @@ def timelines_in_topic(session: Session, topic_id: int, where: tuple[ColumnEleme
         if r.id in periods:
             entry = summary(entry, *periods[r.id])
         timelines.setdefault(r.measure_id, []).append(entry)
-    return {m: sorted(found, key=Entry.sort_key) for m, found in timelines.items()}, counts
+    return ({m: sorted(found, key=Entry.sort_key) for m, found in timelines.items()}, counts,
+            drawn)
+
+
+def _by_series(months: Iterable[Month]) -> dict[Series, list[Month]]:
+    series: dict[Series, list[Month]] = {}
+    for m in months:
+        series.setdefault((m.measure_id, m.source_id), []).append(m)
+    return series
 
 
 def _date(value: Any) -> Any:

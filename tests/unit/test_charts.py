@@ -10,9 +10,10 @@ import math
 import pytest
 
 from app.charts.palette import PALETTE, assign_colors
-from app.charts.range import BOTTOM, ROW_HEIGHT, TOP, RangeInput, range_chart
+from app.charts.range import BOTTOM, ROW_HEIGHT, TOP, RangeInput, range_chart, range_chart_size
 from app.charts.scale import midpoint, nice_ticks, tick_label
 from app.charts.timeline import TimelinePoint, TimelineSeries, timeline_chart
+from app.domain.comparison import LeftOut
 
 
 def est(
@@ -195,6 +196,33 @@ def test_rows_layout_and_height() -> None:
         assert row.label_x < chart.plot_left
         assert row.value_x > chart.plot_right
         assert row.bar_y + chart.bar_height / 2 == row.y
+
+
+SIZED = [
+    [],
+    [US, ZELENSKY],
+    [est("A", 1, 2), est("B", 3, 4), est("C", 5, 6)],
+    # Open ends, a best guess, long names that wrap or are cut, values with no room beside
+    # their bars, figures beside the comparison (a note each, under a heading).
+    [est("Ministry of Defence of a Very Long Country Name", None, 90_000,
+         value_label="up to 90,000", qualifier="up_to"),
+     est("Institute for the Study of Everything", 40_000, None, value_label="at least 40,000",
+         qualifier="at_least"),
+     est("B", 1, 250_000, best=120_000, value_label="1–250,000 (best 120,000)"),
+     dataclasses.replace(est("Regional Observatory", 5_000, 5_000, value_label="about 5,000"),
+                         left_out=LeftOut("one area only", partial=True)),
+     dataclasses.replace(est("Another Source With A Name", 70_000, 80_000, key="other"),
+                         left_out=LeftOut("disputed: contested", partial=False),
+                         confidence="uncertain", party_to_conflict=True, derived=True)],
+]
+
+
+@pytest.mark.parametrize("inputs", SIZED)
+@pytest.mark.parametrize("width", [720, 360, 300])
+def test_the_size_alone_is_the_drawings(inputs: list[RangeInput], width: int) -> None:
+    """A page gives an image of a chart its size without laying the chart out."""
+    chart = range_chart(inputs, width=width)
+    assert range_chart_size(inputs, width=width) == (chart.width, chart.height)
 
 
 @pytest.mark.parametrize("width", [480, 400, 320, 200])

@@ -81,7 +81,8 @@ def rows(svg: _Element) -> list[dict[str, Any]]:
             "high": int(g.get("data-high")) if g.get("data-high") else None,
             "x1": x1, "x2": x2, "derived": "derived" in g.get("class"),
             "arrows": [p.get("class") for p in g.cssselect("polygon.arrow")],
-            "compared": g.get("data-compared") != "no",
+            # Inline on a page the row's class says it; on its own, an attribute too.
+            "compared": "not-compared" not in g.get("class").split(),
             "note": "".join(n.text_content() for n in g.cssselect("text.note")),
         })
     return rows

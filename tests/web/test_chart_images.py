@@ -141,11 +141,16 @@ def test_a_drawing_on_its_own_is_the_one_the_page_computes(
     choices = replace(choices, dated_to=dated_to)
     as_of = RecordPoint.at_time(dt.datetime.now(dt.UTC)) if recorded else None
     for slug in (messy.OSTRAVA, messy.MARROW, messy.CORVIA):
-        panels = measure_panels(comparison.topic_overview(session, slug, as_of, choices))
+        panels = measure_panels(comparison.topic_overview(session, slug, as_of, choices,
+                                                          outlines=True))
         for panel in panels:
             measure = panel.view.measure.slug
             alone = comparison.measure_view(session, slug, measure, choices, as_of)
-            assert range_drawing(alone, "narrow") == panel.chart_narrow
+            narrow = range_drawing(alone, "narrow")
+            # The page gives its image the size of the drawing, without drawing it.
+            assert panel.chart_narrow is None
+            assert (narrow.width, narrow.height) == panel.narrow_size
+            assert measure_panels(alone, draw_narrow=True)[0].chart_narrow == narrow
             assert range_drawing(alone, "wide") == panel.chart
             with_marks = comparison.measure_view(session, slug, measure, choices, as_of,
                                                  timeline=True)

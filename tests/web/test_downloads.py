@@ -53,9 +53,10 @@ def _drawn(client: TestClient, measure: str, query: str = "") -> set[tuple[Any, 
     charts = page.cssselect(f"section#measure-{measure} svg.range-chart")
     if not charts:  # no figure in view: no chart is drawn
         return set()
+    # Inline, a row not compared says so by its class alone.
     drawn = [{(g.get("data-source"), g.get("data-low"), g.get("data-high"),
-               g.get("data-compared") != "no") for g in svg.cssselect("g.row[data-source]")}
-             for svg in charts]
+               "not-compared" not in g.get("class").split())
+              for g in svg.cssselect("g.row[data-source]")} for svg in charts]
     assert all(d == drawn[0] for d in drawn), "the chart's variants disagree"
     return drawn[0]
 

@@ -36,7 +36,9 @@ def test_accept_language_de_gives_german_topic_page(client: TestClient) -> None:
     assert {"accept-language", "cookie"} <= vary
     page = _page(r.text)
     assert page.get("lang") == "de"
-    lows = [td.text_content() for td in page.cssselect("table.estimates td.num")]
+    # Low and high: the third and fourth columns of a table of figures.
+    lows = [td.text_content() for td in page.cssselect(
+        "table.figures td:nth-child(3), table.figures td:nth-child(4)")]
     assert "10.000" in lows and not any("," in low for low in lows)
     assert page.cssselect("button[type=submit]")[0].text_content().strip() == "Suchen"
     sentence = page.cssselect("p.sentence")[0].text_content()
@@ -53,7 +55,8 @@ def test_english_by_default_and_for_english_readers(client: TestClient) -> None:
         page = _page(r.text)
         assert page.get("lang") == "en"
         assert r.headers["content-language"] == "en"
-        assert "10,000" in [td.text_content() for td in page.cssselect("table.estimates td.num")]
+        assert "10,000" in [td.text_content() for td in page.cssselect(
+            "table.figures td:nth-child(3), table.figures td:nth-child(4)")]
 
 
 @pytest.mark.usefixtures("demo")

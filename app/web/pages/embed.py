@@ -28,7 +28,7 @@ def _embed_context(request: Request, session: Session, slug: str, measure: str,
                    choices: Choices, at: RecordPoint | None) -> dict[str, Any]:
     # Only this measure's chart is computed (NotFound for a measure the topic lacks).
     view = comparison.measure_view(session, slug, measure, choices, at)
-    (panel,) = measure_panels(view)
+    (panel,) = measure_panels(view, draw_narrow=True)
     return {"topic": view.topic, "panel": panel,
             # SVG text does not wrap by itself: broken into lines that fit, by the font's widths.
             "subtitle_lines": wrap(panel.chart.sentence, 12, panel.chart.width - 20,

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from app.charts.palette import assign_colors, resolve_colors
-from app.charts.range import RangeChart, RangeInput, range_chart
+from app.charts.range import RangeChart, RangeInput, range_chart, range_chart_size
 from app.charts.timeline import (
     OutlinedSeries,
     TimelineChart,
@@ -32,7 +32,9 @@ NARROW_TIMELINE_HEIGHT = 260
 class Panel:
     view: MeasureView
     chart: RangeChart
-    chart_narrow: RangeChart
+    # The narrow chart is an image on a topic page, which needs only its size; an embed
+    # draws it inline (measure_panels(..., draw_narrow=True)).
+    narrow_size: tuple[int, int]
     # The timelines are images (chart_images): the page needs only their size, legend and
     # description, never their marks laid out.
     timeline: TimelineOutline
@@ -40,6 +42,7 @@ class Panel:
     undated: int  # figures with no date at all, left off the timeline
     partial: int  # figures that are not totals, left off the timeline
     left_out: dict[int, LeftOut]  # id of an entry shown beside the comparison: why
+    chart_narrow: RangeChart | None = None
 
     def left_out_because(self, entry: Entry) -> LeftOut | None:
         return self.left_out.get(id(entry))
@@ -65,11 +68,14 @@ def _range_input(entry: Entry, left_out: LeftOut | None = None) -> RangeInput:
     )
 
 
+def _range_inputs(view: MeasureView) -> list[RangeInput]:
+    return [*(_range_input(e) for e in view.compared),
+            *(_range_input(e, reason) for e, reason in view.beside)]
+
+
 def measure_range_chart(view: MeasureView, colors: dict[str, str],
                         width: int = 720) -> RangeChart:
-    inputs = [*(_range_input(e) for e in view.compared),
-              *(_range_input(e, reason) for e, reason in view.beside)]
-    return range_chart(inputs, width=width, unit=view.measure.unit, colors=colors)
+    return range_chart(_range_inputs(view), width=width, unit=view.measure.unit, colors=colors)
 
 
 def _timeline_entries(view: MeasureView) -> dict[str, list[Entry]]:
@@ -98,9 +104,12 @@ def timeline_outline(view: MeasureView, colors: dict[str, str], width: int,
     for entries in series.values():
         marks = sorted(entries, key=lambda e: mark_order(e.when.value if e.when else
                                                          dt.date.min, e.low, e.high))
-        named = marks if len(marks) <= 3 else [marks[0], marks[-1]]
+        # A page's view may hold only the marks the description names, and how many there are.
+        count = (view.mark_counts.get(entries[-1].source.slug, len(marks))
+                 if view.mark_counts is not None else len(marks))
+        named = marks if count <= 3 else [marks[0], marks[-1]]
         described.append(describe_series(
-            entries[-1].source.name, len(marks),
+            entries[-1].source.name, count,
             [_Said(e.figure, e.date_label, e.as_of is None) for e in named]))
     return TimelineOutline(
         width=width, height=timeline_height(len(series), height), empty=not series,
@@ -147,14 +156,16 @@ def timeline_drawing(view: TopicView, layout: str) -> TimelineChart:
                           width=NARROW, height=NARROW_TIMELINE_HEIGHT)
 
 
-def measure_panels(view: TopicView) -> list[Panel]:
+def measure_panels(view: TopicView, *, draw_narrow: bool = False) -> list[Panel]:
     colors = assign_colors(view.source_keys)
     panels = []
     for m in view.measures:
         timeline = timeline_outline(m, colors, WIDE)
+        narrow = measure_range_chart(m, colors, NARROW) if draw_narrow else None
         panels.append(Panel(
-            view=m, chart=measure_range_chart(m, colors, WIDE),
-            chart_narrow=measure_range_chart(m, colors, NARROW),
+            view=m, chart=measure_range_chart(m, colors, WIDE), chart_narrow=narrow,
+            narrow_size=(narrow.width, narrow.height) if narrow
+            else range_chart_size(_range_inputs(m), width=NARROW),
             timeline=timeline, timeline_narrow=replace(
                 timeline, width=NARROW,
                 height=timeline_height(len(timeline.series), NARROW_TIMELINE_HEIGHT)),

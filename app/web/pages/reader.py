@@ -59,7 +59,8 @@ def topic_page(request: Request, slug: str, session: SessionDep, visitor: Visito
         # marks; every figure is a link away (measure_figures). As recorded at a point, the
         # page holds nothing that depends on the clock or on later records: every link on
         # it (charts, downloads, embeds, all figures, its JSON twin) carries the point.
-        view = comparison.topic_overview(session, slug, at, choices)
+        # Its timelines are images: only what their descriptions name is loaded.
+        view = comparison.topic_overview(session, slug, at, choices, outlines=True)
         here = str(request.url_for("topic_page", slug=slug))
         dated = recorded_params(at)
         query = with_choices("", choices, **dated)
