@@ -123,9 +123,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                        queue_limit=settings.queue_limit, queue_timeout=settings.queue_timeout)
     app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    # Public pages answered from memory while the data stamp holds: after the host check,
-    # the language and cookie names, before the queue for a worker thread.
-    app.add_middleware(PageCache, max_bytes=settings.page_cache_bytes)
     app.add_middleware(HostOnlyCookies, names=COOKIE_NAMES, enabled=settings.secure_cookies)
     app.add_middleware(BaseUrl, base_url=settings.base_url)
     app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts,
@@ -136,4 +133,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    # Outermost: a public page kept from an earlier answer (every header above included) is
+    # sent again while the data stamp holds, at the cost of no other layer (web/page_cache.py).
+    app.add_middleware(PageCache, max_bytes=settings.page_cache_bytes)
     return app

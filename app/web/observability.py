@@ -23,6 +23,13 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 INTERNAL = "Something went wrong on our side. It has been logged; please try again later."
 
 
+def request_id_of(scope: Scope) -> str:
+    """The request's id: the one the client (or a proxy) sent if it looks like one, else new."""
+    given = Headers(scope=scope).get("x-request-id", "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -31,8 +38,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = Headers(scope=scope).get("x-request-id", "")
-        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = request_id_of(scope)
         started = False
 
         async def send_with_id(message: Message) -> None:

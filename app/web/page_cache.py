@@ -4,12 +4,18 @@ Most requests are readers asking for the same few pages, and a page only changes
 stamp does (app/services/freshness.py). So the first anonymous GET of an address renders it;
 later ones — and their revalidations — are answered from memory until a change is committed,
 without a worker thread, a database connection or a template. What is kept is exactly what the
-app answered (its validators included), so a hit and a render are indistinguishable.
+app answered (its validators and the edge's headers included), so a hit and a render are
+indistinguishable but for the request id.
+
+It sits outermost, so a hit costs no other middleware: the key holds the Host header as sent,
+and a copy is only ever kept from an answer that passed the host check, so a refused host
+never finds one; the language is chosen here exactly as app/web/locale.py chooses it.
 
 Only answers the app marks as shareable are kept: 200, `Cache-Control: public`, an ETag, no
 cookie set. Requests that carry a session cookie or an Authorization header (editors, API
-tokens) always reach the app. The key is what a public page varies by: scheme and host,
-path, query, the reader's language (chosen further out) and whether the answer is gzipped.
+tokens) always reach the app. The key is what a public page varies by: scheme, host (and a
+proxy's X-Forwarded-Proto), path, query, the reader's language and whether the answer is
+gzipped.
 """
 
 from __future__ import annotations
@@ -27,18 +33,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.services import freshness
 from app.web.caching import client_is_current
+from app.web.locale import choose
+from app.web.observability import request_id_of
 from app.web.visitor import SESSION_COOKIE
 
 # A page larger than this share of the cache is served but not kept.
 ENTRY_SHARE = 16
 # How long a reader waits for another's rendering of the same page before rendering it too.
 FOLLOW_TIMEOUT = 30.0
-# What a 304 repeats of the full answer (RFC 9110 15.4.5).
-VALIDATOR_HEADERS = frozenset({b"etag", b"last-modified", b"cache-control", b"vary",
-                               b"content-location", b"expires"})
+# What a 304 leaves out of the full answer's headers: those describing the body.
+BODY_HEADERS = frozenset({b"content-length", b"content-type", b"content-encoding"})
+_REQUEST_ID = b"x-request-id"
 _SESSION = SESSION_COOKIE.encode() + b"="
 
-Key = tuple[str, str, bytes, str, bool]
+Key = tuple[str, bytes, str, bytes, str, bool]
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,8 @@ class PageCache:
         if key is None:
             await self.app(scope, receive, send)
             return
+        # Shared with every copy of the scope further in: the page's stamp comes back in it.
+        scope.setdefault("state", {})
         if await self._answered(scope, send, key):
             return
         rendering = self.rendering.get(key)
@@ -112,10 +122,10 @@ class PageCache:
         await self.app(scope, receive, self._keeping(scope, send, key, answer=False))
 
     def _key(self, scope: Scope) -> Key | None:
-        if scope["method"] not in ("GET", "HEAD"):
-            return None
+        if scope["method"] not in ("GET", "HEAD") or scope["path"].startswith("/static/"):
+            return None  # static files have validators of their own
         gzip = False
-        host = b""
+        host = proto = b""
         for name, value in scope["headers"]:
             if name == b"authorization" or (name == b"cookie" and _SESSION in value):
                 return None
@@ -123,13 +133,12 @@ class PageCache:
                 gzip = b"gzip" in value
             elif name == b"host":
                 host = value
-        locale = scope.get("state", {}).get("locale")
-        if locale is None:  # static files: they have their own validators
-            return None
+            elif name == b"x-forwarded-proto":
+                proto = value
         # Without RECKON_BASE_URL absolute links follow the (allowed) Host the page was asked
         # for, so one host's copy is never another's.
-        origin = f"{scope.get('scheme', 'http')}://{host.decode('latin-1')}"
-        return origin, scope["path"], scope.get("query_string", b""), str(locale), gzip
+        return (scope.get("scheme", "http"), host + b"|" + proto, scope["path"],
+                scope.get("query_string", b""), choose(scope)[0], gzip)
 
     def _keeping(self, scope: Scope, send: Send, key: Key, *, answer: bool) -> Send:
         """`send`, keeping the answer if it may be shared. With `answer` the app's answer is
@@ -202,7 +211,7 @@ class _Recorder:
             return
         start = _entry("", self.held[0]["headers"], b"")
         if _client_is_current(self.scope, start):
-            await _not_modified(self.downstream, start)
+            await _not_modified(self.scope, self.downstream, start)
             self.mode = "done"
             return
         await self._let_go()
@@ -228,7 +237,7 @@ def _shareable(start: Message) -> bool:
 
 
 def _entry(stamp: str, raw: list[tuple[bytes, bytes]], body: bytes) -> Entry:
-    headers = [(name.lower(), value) for name, value in raw]
+    headers = [(name.lower(), value) for name, value in raw if name.lower() != _REQUEST_ID]
     found = dict(headers)
     try:
         last_modified = parsedate_to_datetime(found[b"last-modified"].decode("latin-1"))
@@ -269,16 +278,18 @@ def _client_is_current(scope: Scope, entry: Entry) -> bool:
     return client_is_current(match, since, entry.etag, entry.last_modified)
 
 
-async def _not_modified(send: Send, entry: Entry) -> None:
-    headers = [(k, v) for k, v in entry.headers if k in VALIDATOR_HEADERS]
+async def _not_modified(scope: Scope, send: Send, entry: Entry) -> None:
+    headers = [(k, v) for k, v in entry.headers if k not in BODY_HEADERS]
+    headers.append((_REQUEST_ID, request_id_of(scope).encode()))
     await send({"type": "http.response.start", "status": 304, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
 
 
 async def _answer(scope: Scope, send: Send, entry: Entry) -> None:
     if _client_is_current(scope, entry):
-        await _not_modified(send, entry)
+        await _not_modified(scope, send, entry)
         return
-    await send({"type": "http.response.start", "status": 200, "headers": list(entry.headers)})
+    headers = [*entry.headers, (_REQUEST_ID, request_id_of(scope).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
     body = b"" if scope["method"] == "HEAD" else entry.body
     await send({"type": "http.response.body", "body": body})

@@ -273,3 +273,25 @@ def test_each_host_gets_its_own_copy_of_its_absolute_links(served: Served) -> No
     again = served.client.get("/topics/t")
     assert "http://localhost/" in other.text and "http://testserver/" not in other.text
     assert "http://testserver/" in again.text and "http://localhost/" not in again.text
+
+
+def test_a_refused_host_never_reaches_a_kept_page(served: Served) -> None:
+    served.client.get("/topics/t")
+    for _ in range(2):
+        refused = served.client.get("/topics/t", headers={"Host": "evil.example"})
+        assert refused.status_code == 400 and "Sahel Monitor" not in refused.text
+    assert all(key[1].split(b"|")[0] != b"evil.example" for key in served.cache.entries)
+
+
+def test_a_kept_answer_keeps_the_edge_headers_and_echoes_the_request_id(served: Served) -> None:
+    first = served.client.get("/topics/t")
+    hit = served.client.get("/topics/t", headers={"X-Request-ID": "desk-42"})
+    revalidated = served.client.get("/topics/t", headers={"If-None-Match": first.headers["etag"],
+                                                          "X-Request-ID": "desk-43"})
+    assert hit.headers["x-request-id"] == "desk-42"
+    assert revalidated.status_code == 304 and revalidated.headers["x-request-id"] == "desk-43"
+    for name in ("content-security-policy", "x-frame-options", "content-language", "vary"):
+        assert hit.headers[name] == first.headers[name]
+        assert revalidated.headers[name] == first.headers[name]
+    assert "content-type" not in revalidated.headers
+    assert len(hit.headers.get_list("x-request-id")) == 1
