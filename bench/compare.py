@@ -369,25 +369,24 @@ def profiles(url: str, paths: dict[str, str],
         profilers.append(profiler)
         profiler.enable()
 
-    threading.setprofile(start)  # type: ignore[arg-type]
     out: dict[str, list[str]] = {}
     render_ms: dict[str, float] = {}
     try:
         with TestClient(create_app(), base_url="http://127.0.0.1") as client:
+            # Timed first, with no profiler anywhere (a thread's profiler can only be
+            # stopped from that thread).
             for name, path in paths.items():
                 client.get(path)  # warm up
-                threading.setprofile(None)  # type: ignore[arg-type]
-                for profiler in profilers:
-                    profiler.disable()
                 times = []
                 for _ in range(5):
                     began = time.perf_counter()
                     client.get(path)
                     times.append((time.perf_counter() - began) * 1000)
                 render_ms[name] = statistics.median(times)
-                threading.setprofile(start)  # type: ignore[arg-type]
-                for profiler in profilers:
-                    profiler.enable()
+        threading.setprofile(start)  # type: ignore[arg-type]
+        with TestClient(create_app(), base_url="http://127.0.0.1") as client:
+            for name, path in paths.items():
+                client.get(path)  # warm up
                 for profiler in profilers:
                     profiler.clear()
                 began = time.perf_counter()
