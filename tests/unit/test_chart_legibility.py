@@ -18,7 +18,8 @@ from app.charts.palette import (
     apart,
     contrast,
 )
-from app.charts.range import RangeChart, RangeInput, Text, range_chart
+from app.charts.range import range_chart
+from app.charts.range_model import RangeChart, RangeInput, Text
 from app.charts.text import fit, text_width, wrap
 from app.charts.timeline import TimelinePoint, TimelineSeries, timeline_chart
 from app.domain.comparison import LeftOut

@@ -10,7 +10,8 @@ import math
 import pytest
 
 from app.charts.palette import PALETTE, assign_colors
-from app.charts.range import BOTTOM, ROW_HEIGHT, TOP, RangeInput, range_chart, range_chart_size
+from app.charts.range import BOTTOM, ROW_HEIGHT, TOP, range_chart, range_chart_size
+from app.charts.range_model import RangeInput
 from app.charts.scale import midpoint, nice_ticks, tick_label
 from app.charts.timeline import TimelinePoint, TimelineSeries, timeline_chart
 from app.domain.comparison import LeftOut

@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from app.charts.palette import assign_colors, resolve_colors
-from app.charts.range import RangeChart, RangeInput, range_chart, range_chart_size
+from app.charts.range import range_chart, range_chart_size
+from app.charts.range_model import RangeChart, RangeInput
 from app.charts.timeline import (
     OutlinedSeries,
     TimelineChart,
