@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gc
-import getpass
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -14,20 +12,19 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from app.cli_base import CliError, log_audit, session_scope
 from app.cli_progress import ImportProgress
+from app.cli_users import add_user_commands
 from app.config import PROJECT_DIR, ConfigError, ensure_development_secret, get_settings
 from app.db import (
     alembic_config,
     make_engine,
-    make_sessionmaker,
     migration_head,
     serving_role_of,
-    writing,
 )
 from app.domain.actor import Actor
 from app.domain.dates import utc_today
 from app.domain.errors import DomainError, ValidationFailed
-from app.logs import configure_logging
 from app.services import (
     accounts,
     backup,
@@ -40,29 +37,6 @@ from app.services import (
 )
 
 DEMO_FILE = PROJECT_DIR / "demo" / "north-korean-troops-in-russia.json"
-
-
-class CliError(Exception):
-    """A failure reported as one line on stderr with exit code 1."""
-
-
-@contextmanager
-def _session(*, commit: bool = True) -> Iterator[Session]:
-    engine = make_engine(get_settings().database_url)
-    try:
-        # A command that commits writes: on SQLite its transaction takes the write lock first.
-        with make_sessionmaker(writing(engine) if commit else engine)() as session:
-            try:
-                yield session
-                if commit:
-                    session.commit()
-                else:
-                    session.rollback()
-            except BaseException:
-                session.rollback()
-                raise
-    finally:
-        engine.dispose()
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
@@ -125,7 +99,7 @@ def _import(path: Path, *, dry_run: bool, comment: str,
         if document.ignored_columns:
             print(f"reckon: ignored unknown column(s): {', '.join(document.ignored_columns)}",
                   file=sys.stderr)
-        with _session(commit=not dry_run) as session:
+        with session_scope(commit=not dry_run) as session:
             actor = _importer(session, user, approved=approved and user is not None)
             # With review required (RECKON_REVIEW), what an import adds or changes waits for
             # a second editor unless an admin marked it --approved.
@@ -173,7 +147,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     path = Path(args.file)
     if path.suffix.lower() not in (".csv", ".json"):
         raise CliError("give a file name ending in .csv or .json")
-    with _session(commit=False) as session:
+    with session_scope(commit=False) as session:
         content = transfer.export_file(session, path.name)
     try:
         path.write_text(content, encoding="utf-8")
@@ -183,7 +157,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
-    _log_audit()
+    log_audit()
     settings = get_settings()
     try:
         done = backup.backup(settings.migration_database_url, Path(args.file),
@@ -195,7 +169,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    _log_audit()
+    log_audit()
     settings = get_settings()
     try:
         done = backup.restore(
@@ -213,7 +187,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Walk the history's hash chain; exit 1 at the first broken link or a missing trigger."""
-    with _session(commit=False) as session:
+    with session_scope(commit=False) as session:
         verdict = chain.verify(session)
     if verdict.broken is not None:
         print(verdict.broken.describe())
@@ -229,7 +203,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_capture(args: argparse.Namespace) -> int:
     """Run the capture queue now: the due captures (--pending, the default), a new capture of
     every cited URL (--all), or a new capture of one URL or of the URL of capture ID."""
-    _log_audit()
+    log_audit()
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
@@ -266,7 +240,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     """Print the candidate estimates in the article in FILE ("-": stdin) as a JSON list."""
     text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     published = args.published or utc_today().isoformat()
-    with _session(commit=False) as session:
+    with session_scope(commit=False) as session:
         found = candidates.read_article(session, candidates.Article(
             topic=args.topic or "", text=text, lang=args.lang, published=published))
         rows = [candidates.candidate_json(c) for c in found.candidates]
@@ -279,89 +253,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print("Demo data: " + report.summary())
 
 
-def _read_password(args: argparse.Namespace) -> str:
-    if args.password_stdin or not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat the password: "):
-        raise CliError("the passwords differ")
-    return first
-
-
-def _log_audit() -> None:
-    """The user commands' audit events (never a password or token), as JSON lines on stderr."""
-    configure_logging(get_settings().log_level)
-
-
-def cmd_user_add(args: argparse.Namespace) -> None:
-    _log_audit()
-    password = _read_password(args)
-    with _session() as session:
-        user = users.create_user(session, args.email, password, role=args.role,
-                                 display_name=args.name or "")
-        print(f"Created {user.role} {user.email}.")
-
-
-def cmd_user_password(args: argparse.Namespace) -> None:
-    _log_audit()
-    password = _read_password(args)
-    with _session() as session:
-        user = users.get_user_by_email(session, args.email)
-        ended = accounts.reset_password(session, user, password)
-        print(f"New password set for {user.email}; {ended} session(s) ended.")
-
-
-def cmd_user_unlock(args: argparse.Namespace) -> None:
-    _log_audit()
-    with _session() as session:
-        user = users.get_user_by_email(session, args.email)
-        removed = accounts.unlock(session, user)
-        print(f"Unlocked {user.email}: {removed} failed sign-in count(s) forgotten.")
-
-
-def cmd_user_token(args: argparse.Namespace) -> None:
-    _log_audit()
-    with _session() as session:
-        user = users.get_user_by_email(session, args.email)
-        new = users.issue_api_token(session, user, name=args.name,
-                                    expires_in_days=args.expires_in_days)
-        about = f"token {new.token.id} “{new.token.name}” for {user.email}" + (
-            f", expires {new.token.expires_at:%Y-%m-%d %H:%M} UTC" if new.token.expires_at
-            else "")
-    print(f"Created {about}. It is shown only now:", file=sys.stderr)
-    print(new.secret)
-
-
-def _when(value: dt.datetime | None, empty: str) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else empty
-
-
-def cmd_user_tokens(args: argparse.Namespace) -> None:
-    with _session(commit=False) as session:
-        user = users.get_user_by_email(session, args.email)
-        tokens = users.list_api_tokens(session, user)
-        if not tokens:
-            print(f"{user.email} has no API tokens.")
-            return
-        print(f"{'id':>6}  {'created (UTC)':16}  {'last used':16}  {'expires':16}  name")
-        for t in tokens:
-            expires = _when(t.expires_at, "never") + (
-                " (expired)" if users.token_expired(t) else "")
-            print(f"{t.id:>6}  {_when(t.created_at, '')}  {_when(t.last_used_at, 'never'):16}  "
-                  f"{expires:16}  {t.name}")
-
-
-def cmd_user_revoke_token(args: argparse.Namespace) -> None:
-    _log_audit()
-    with _session() as session:
-        user = users.get_user_by_email(session, args.email)
-        users.revoke_api_token(session, user, args.token_id)
-    print(f"Revoked token {args.token_id} of {user.email}.")
-
-
 def cmd_db_purge(args: argparse.Namespace) -> None:
-    _log_audit()
-    with _session() as session:
+    log_audit()
+    with session_scope() as session:
         purged = accounts.purge_expired(session)
     print(f"Purged {purged.sessions} expired session(s), {purged.throttles} old failed "
           f"sign-in count(s) and {purged.tokens} expired API token(s).")
@@ -437,38 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--reload", action="store_true")
     serve.set_defaults(func=cmd_serve)
 
-    user = sub.add_parser("user", help="editors and admins").add_subparsers(
-        dest="user", required=True)
-    add = user.add_parser("add", help="create a user (asks for the password)")
-    add.add_argument("email")
-    add.add_argument("--role", choices=("editor", "admin"), default="editor")
-    add.add_argument("--name", help="display name")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from standard input")
-    add.set_defaults(func=cmd_user_add)
-    token = user.add_parser("token", help="create a named API token for a user (printed once)")
-    token.add_argument("email")
-    token.add_argument("--name", default="command line",
-                       help="what will use it (default: %(default)s)")
-    token.add_argument("--expires-in-days", type=int, metavar="N",
-                       help="the token stops working after N days (default: never)")
-    token.set_defaults(func=cmd_user_token)
-    tokens = user.add_parser("tokens", help="list a user's API tokens (never the tokens)")
-    tokens.add_argument("email")
-    tokens.set_defaults(func=cmd_user_tokens)
-    revoke = user.add_parser("revoke-token", help="revoke one of a user's API tokens")
-    revoke.add_argument("email")
-    revoke.add_argument("token_id", type=int, help="the id `reckon user tokens` shows")
-    revoke.set_defaults(func=cmd_user_revoke_token)
-    password = user.add_parser(
-        "password", help="set a new password for a user (asks for it); ends their sessions")
-    password.add_argument("email")
-    password.add_argument("--password-stdin", action="store_true",
-                          help="read the password from standard input")
-    password.set_defaults(func=cmd_user_password)
-    unlock = user.add_parser("unlock", help="let a user sign in at once after failed sign-ins")
-    unlock.add_argument("email")
-    unlock.set_defaults(func=cmd_user_unlock)
+    add_user_commands(sub)
 
     imp = sub.add_parser("import", help="import estimates from CSV or JSON")
     imp.add_argument("file")
