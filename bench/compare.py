@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -143,21 +142,14 @@ def server(argv: list[str], env: dict[str, str], port: int, log: Path,
 
 @contextmanager
 def reckon_database(kind: str, admin_url: str, workdir: Path, name: str) -> Iterator[str]:
+    """SQLite in the work folder (kept with --workdir), or a throw-away PostgreSQL database."""
     if kind == "sqlite":
         yield f"sqlite:///{workdir / (name + '.db')}"
         return
-    from sqlalchemy import create_engine, text
+    import bench_topic
 
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    db = f"reckon_compare_{name}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{db}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
+    with bench_topic.database(admin_url) as url:
+        yield url
 
 
 def reckon_env(url: str, page_cache_mb: int | None = None) -> dict[str, str]:

@@ -130,33 +130,31 @@ def earliest(dates: list[dt.date | None]) -> dt.date | None:
 
 def entry_of(e: Estimate, party: bool) -> Entry:
     """A stored estimate, its source and citations loaded."""
+    return _entry(e, e.source, party,
+                  published_on=earliest([c.published_on for c in e.citations]),
+                  citations=tuple(e.citations))
+
+
+def entry_of_row(r: Any, source: Source, party: bool) -> Entry:
+    """A figure read as columns (listing.latest_figures), without its citations."""
+    # Only what places it: the earliest publication, when it has no other date.
+    placed = _day(r.placed) if r.as_of is None and r.stated_on is None else None
+    return _entry(r, source, party, published_on=placed, citations=())
+
+
+def _entry(e: Any, source: Source, party: bool, *, published_on: dt.date | None,
+           citations: tuple[Any, ...]) -> Entry:
+    """An estimate's columns (an ORM row or a column projection: the same names) as an entry."""
     return Entry(
-        source=e.source, measure_id=e.measure_id, low=e.low, high=e.high, best=e.best,
+        source=source, measure_id=e.measure_id, low=e.low, high=e.high, best=e.best,
         qualifier=e.qualifier, as_of=partial_date(e.as_of, e.as_of_precision),
         stated_on=partial_date(e.stated_on, e.stated_on_precision), party=party,
         scope=e.scope, scope_note=e.scope_note,
         period_start=partial_date(e.period_start, e.period_start_precision),
         period_end=partial_date(e.period_end, e.period_end_precision),
         confidence=e.confidence, confidence_note=e.confidence_note,
-        published_on=earliest([c.published_on for c in e.citations]), estimate_id=e.id,
-        claimant=e.claimant, notes=e.notes, citations=tuple(e.citations),
-    )
-
-
-def entry_of_row(r: Any, source: Source, party: bool) -> Entry:
-    """A figure read as columns (listing.latest_figures), without its citations."""
-    return Entry(
-        source=source, measure_id=r.measure_id, low=r.low, high=r.high, best=r.best,
-        qualifier=r.qualifier, as_of=partial_date(r.as_of, r.as_of_precision),
-        stated_on=partial_date(r.stated_on, r.stated_on_precision), party=party,
-        scope=r.scope, scope_note=r.scope_note,
-        period_start=partial_date(r.period_start, r.period_start_precision),
-        period_end=partial_date(r.period_end, r.period_end_precision),
-        confidence=r.confidence, confidence_note=r.confidence_note,
-        # Only what places it: the earliest publication, when it has no other date.
-        published_on=_day(r.placed) if r.as_of is None and r.stated_on is None else None,
-        estimate_id=r.id, claimant=r.claimant,
-        notes=r.notes,
+        published_on=published_on, estimate_id=e.id, claimant=e.claimant, notes=e.notes,
+        citations=citations,
     )
 
 

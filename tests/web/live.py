@@ -60,6 +60,21 @@ def demo_database(folder: Path) -> tuple[str, str]:
     return url, token
 
 
+def seed_one_estimate(url: str, source_name: str | None = None) -> tuple[int, str]:
+    """Topic `t` with measure `killed`, source `s` and one figure, committed; its id and an
+    editor's API token."""
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        factories.topic_with_measure(session)
+        factories.source(session, "s", source_name)
+        estimate = factories.estimate(session, figure="about 1,200", as_of="2025-01")
+        session.commit()
+        token = factories.api_token(session)
+        estimate_id = estimate.id
+    engine.dispose()
+    return estimate_id, token
+
+
 @contextmanager
 def serve(database_url: str, **settings: Any) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1; yields its base URL (no trailing slash). Review

@@ -29,22 +29,9 @@ from app.models import Estimate, Revision
 from app.web.admission import Admission
 from tests import factories
 from tests.conftest import _migrate
-from tests.web.live import serve_app
+from tests.web.live import seed_one_estimate, serve_app
 
 T = TypeVar("T")
-
-
-def _seed(url: str) -> tuple[int, str]:
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        factories.topic_with_measure(session)
-        factories.source(session, "s")
-        estimate = factories.estimate(session, figure="about 1,200", as_of="2025-01")
-        session.commit()
-        token = factories.api_token(session)
-        estimate_id = estimate.id
-    engine.dispose()
-    return estimate_id, token
 
 
 def _app(url: str, **settings: object) -> FastAPI:
@@ -54,7 +41,7 @@ def _app(url: str, **settings: object) -> FastAPI:
 
 
 def test_a_write_race_has_one_winner_and_a_conflict_for_every_other(live_url: str) -> None:
-    estimate_id, token = _seed(live_url)
+    estimate_id, token = seed_one_estimate(live_url)
     racers = 50
     start = threading.Barrier(racers)
     statuses: list[int] = []
@@ -86,7 +73,7 @@ def test_a_write_race_has_one_winner_and_a_conflict_for_every_other(live_url: st
 
 
 def test_revalidating_a_busy_page_needs_no_database_round_trip(live_url: str) -> None:
-    _, token = _seed(live_url)
+    _, token = seed_one_estimate(live_url)
     app = _app(live_url, stamp_ttl=60.0)
     engine: Engine = app.state.engine
     queries: list[str] = []

@@ -24,6 +24,7 @@ from app.main import create_app
 from app.models import Source
 from app.web.page_cache import PageCache
 from tests import factories
+from tests.web.live import seed_one_estimate
 
 PUBLIC = ["/", "/topics/t", "/sources/s", "/topics/t/measures/killed/figures",
           "/api/topics/t", "/embed/topics/t/killed.svg", "/sources", "/estimates/1",
@@ -46,22 +47,9 @@ class Served:
         return layer
 
 
-def _seed(url: str) -> tuple[int, str]:
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        factories.topic_with_measure(session)
-        factories.source(session, "s", "Sahel Monitor")
-        estimate = factories.estimate(session, figure="about 1,200", as_of="2025-01")
-        session.commit()
-        token = factories.api_token(session)
-        estimate_id = estimate.id
-    engine.dispose()
-    return estimate_id, token
-
-
 def _serve(url: str, seeded: tuple[int, str] | None = None,
            **settings: object) -> Iterator[Served]:
-    estimate_id, token = seeded or _seed(url)
+    estimate_id, token = seeded or seed_one_estimate(url, "Sahel Monitor")
     settings.setdefault("page_cache_mb", 8)
     # Within a test the stamp is reused: a slow machine must not turn a hit into a query.
     settings.setdefault("stamp_ttl", 60.0)
@@ -143,7 +131,7 @@ def test_a_change_by_another_process_is_seen_once_the_stamp_expires(live_url: st
 
 
 def test_every_public_page_reads_the_same_from_memory_as_rendered(live_url: str) -> None:
-    seeded = _seed(live_url)
+    seeded = seed_one_estimate(live_url, "Sahel Monitor")
     rendered = {}
     for served in _serve(live_url, seeded, page_cache_mb=0):
         rendered = {path: served.client.get(path) for path in PUBLIC}
