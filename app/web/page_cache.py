@@ -200,7 +200,7 @@ class _Recorder:
                        b"".join(m.get("body", b"") for m in self.held[1:]))
         self.cache._keep(self.key, entry)
         if self.mode == "hold":
-            await _answer(self.scope, self.downstream, entry)
+            await _answer(self.scope, self.downstream, entry, self._request_id())
         self.mode = "done"
 
     async def _give_up(self) -> None:
@@ -211,10 +211,14 @@ class _Recorder:
             return
         start = _entry("", self.held[0]["headers"], b"")
         if _client_is_current(self.scope, start):
-            await _not_modified(self.scope, self.downstream, start)
+            await _not_modified(self.scope, self.downstream, start, self._request_id())
             self.mode = "done"
             return
         await self._let_go()
+
+    def _request_id(self) -> bytes | None:
+        """The id this request was logged under further in."""
+        return dict(self.held[0]["headers"]).get(_REQUEST_ID) if self.held else None
 
     async def _let_go(self) -> None:
         held, self.held = self.held, []
@@ -278,18 +282,20 @@ def _client_is_current(scope: Scope, entry: Entry) -> bool:
     return client_is_current(match, since, entry.etag, entry.last_modified)
 
 
-async def _not_modified(scope: Scope, send: Send, entry: Entry) -> None:
+async def _not_modified(scope: Scope, send: Send, entry: Entry,
+                        request_id: bytes | None = None) -> None:
     headers = [(k, v) for k, v in entry.headers if k not in BODY_HEADERS]
-    headers.append((_REQUEST_ID, request_id_of(scope).encode()))
+    headers.append((_REQUEST_ID, request_id or request_id_of(scope).encode()))
     await send({"type": "http.response.start", "status": 304, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _answer(scope: Scope, send: Send, entry: Entry) -> None:
+async def _answer(scope: Scope, send: Send, entry: Entry,
+                  request_id: bytes | None = None) -> None:
     if _client_is_current(scope, entry):
-        await _not_modified(scope, send, entry)
+        await _not_modified(scope, send, entry, request_id)
         return
-    headers = [*entry.headers, (_REQUEST_ID, request_id_of(scope).encode())]
+    headers = [*entry.headers, (_REQUEST_ID, request_id or request_id_of(scope).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     body = b"" if scope["method"] == "HEAD" else entry.body
     await send({"type": "http.response.body", "body": body})
