@@ -62,11 +62,14 @@ class Estimate(Base):
         Index("ix_estimates_source_as_of", "source_id", "as_of"),
         Index("ix_estimates_as_of", "as_of"),
         # Each source's latest figure of each scope, and a measure's newest figures, read from
-        # the index alone, however many figures a topic holds.
+        # the index alone, however many figures a topic holds; the timelines' monthly tally
+        # (services.marks) reads the latest index alone too, hence its last three columns.
         # (Readers see approved figures only: `review` is in both.)
         Index("ix_estimates_latest", "measure_id", "source_id", "scope", "status", "review",
-              "placed_on", "id"),
+              "placed_on", "id", "placed_precision", "low", "high"),
         Index("ix_estimates_newest", "measure_id", "status", "review", "placed_on", "id"),
+        # A topic's last change readers saw: one index probe per measure.
+        Index("ix_estimates_last_published", "measure_id", "last_published_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -108,6 +111,9 @@ class Estimate(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The time of its latest revision readers see (services.chain keeps it): what a page's
+    # validators need, without reading every revision's snapshot. None until published.
+    last_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     measure: Mapped[Measure] = relationship(lazy="raise_on_sql")
     source: Mapped[Source] = relationship(lazy="raise_on_sql")

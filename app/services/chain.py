@@ -5,7 +5,8 @@ created by migration 0009."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+import datetime as dt
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.db import Base
 from app.domain import chain
+from app.domain.review import revision_is_published
 from app.models import CatalogRevision, ChainHead, Revision, utcnow
 from app.services.many_rows import insert_rows
 
@@ -111,6 +114,27 @@ def _move_head(session: Session, to: Head) -> None:
                     .execution_options(synchronize_session=False))
 
 
+def _mark_published(session: Session,
+                    revisions: Iterable[tuple[int, str, Mapping[str, Any], dt.datetime]]
+                    ) -> None:
+    """Move each estimate's last_published_at to its newest revision readers see, given
+    new revisions as (estimate_id, action, after, created_at): every revision reaches the
+    history through link() or append(), so the column cannot fall behind."""
+    newest: dict[int, dt.datetime] = {}
+    for estimate_id, action, after, at in revisions:
+        if revision_is_published(action, after):
+            newest[estimate_id] = max(at, newest.get(estimate_id, at))
+    by_time: dict[dt.datetime, list[int]] = {}
+    for estimate_id, at in newest.items():
+        by_time.setdefault(at, []).append(estimate_id)
+    # The table, not the class: an ORM update of an Estimate would bump its version.
+    table = Base.metadata.tables["estimates"]
+    for at, ids in by_time.items():
+        for start in range(0, len(ids), 5_000):
+            session.execute(update(table).where(table.c.id.in_(ids[start:start + 5_000]))
+                            .values(last_published_at=at))
+
+
 def _values(revision: History) -> dict[str, Any]:
     """The chained columns of a new row, with the defaults the flush would give (the hash
     must cover what is stored)."""
@@ -149,6 +173,8 @@ def link(session: Session, *revisions: History) -> None:
         revision.sequence, revision.prev_hash, revision.hash = (
             values["sequence"], values["prev_hash"], values["hash"])
     _move_head(session, at)
+    _mark_published(session, ((r.estimate_id, r.action, r.after, r.created_at)
+                              for r in revisions if isinstance(r, Revision)))
 
 
 def append(session: Session, model: type[History], rows: Sequence[Mapping[str, Any]]
@@ -171,6 +197,9 @@ def append(session: Session, model: type[History], rows: Sequence[Mapping[str, A
         insert_rows(session, model.metadata.tables[model.__tablename__], columns,
                     [tuple(row[c] for c in columns) for row in filled[start:start + 5_000]])
     _move_head(session, at)
+    if model is Revision:
+        _mark_published(session, ((row["estimate_id"], row["action"], row["after"],
+                                   row["created_at"]) for row in filled))
     return [row["id"] for row in filled]
 
 

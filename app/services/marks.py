@@ -102,11 +102,11 @@ def plan(months: Iterable[Month]) -> tuple[set[Series], dict[Series, dict[tuple[
         if sum(m.count for m in found) <= limit:
             each.add(key)
             continue
+        starts = {m.start for m in found}
         for span in PERIOD_MONTHS:
-            periods = _periods(found, span)
-            if len(periods) <= limit:
+            if len({start // span for start in starts}) <= limit:
                 break
-        summarised[key] = periods
+        summarised[key] = _periods(found, span)
     return each, summarised
 
 
@@ -124,12 +124,15 @@ def _period(first: int, span: int) -> Period:
     return Period(dt.date(year, month + 1, 1), dt.date(last_year, last_month + 1, last), text)
 
 
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+
+
 def summary(latest: Entry, period: tuple[int, int], months: list[Month]) -> PeriodSummary:
     """One mark for a source's figures of a period: the latest of them, where it belongs (the
     source's last word then, so revisions up or down still show), saying how many there were
     and the least and the most any of them said."""
     return PeriodSummary(
-        **{f.name: getattr(latest, f.name) for f in fields(Entry)},
+        **{name: getattr(latest, name) for name in _ENTRY_FIELDS},
         count=sum(m.count for m in months), least=min(m.least for m in months),
         most=max(m.most for m in months), period=_period(*period))
 
@@ -216,10 +219,12 @@ def tally(session: Session, topic_id: int, *where: ColumnElement[bool]
     latest = (days * literal(_ID_SPAN, BigInteger) + Estimate.id).label("latest")
     # Grouped by the columns of a subquery: PostgreSQL would not match the bound parameters
     # of an expression in GROUP BY with those in the select list.
+    # The topic's measures as a list, not a join: each measure's figures are then read from
+    # the index that holds every column used here (ix_estimates_latest), not from their rows.
+    measures = select(Measure.id).where(Measure.topic_id == topic_id)
     figures = (select(Estimate.id, Estimate.measure_id, Estimate.source_id, Estimate.low,
                       Estimate.high, total, year, month, latest)
-               .join(Measure, Estimate.measure_id == Measure.id)
-               .where(Measure.topic_id == topic_id, Estimate.status == Status.ACTIVE,
+               .where(Estimate.measure_id.in_(measures), Estimate.status == Status.ACTIVE,
                       published(), *where)
                .subquery())
     c = figures.c

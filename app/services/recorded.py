@@ -260,21 +260,24 @@ def topic_at(session: Session, slug: str, point: RecordPoint,
 def last_change(session: Session, topic_id: int) -> dt.datetime:
     """The time of the latest change to anything a topic's comparison shows now — its
     published figures, the topic and its measures, who is a party in it, the sources in it —
-    in one query: the comparison recorded then (topic_at) is the comparison now."""
-    in_topic = (select(Estimate.source_id).join(Measure, Estimate.measure_id == Measure.id)
-                .where(Measure.topic_id == topic_id, published()))
+    in one query that reads no more for a topic with 20,000 figures than for one with 20:
+    the comparison recorded then (topic_at) is the comparison now."""
+    measures = select(Measure.id).where(Measure.topic_id == topic_id)
+    figures = (select(func.max(Estimate.last_published_at))
+               .where(Estimate.measure_id == Measure.id).correlate(Measure).scalar_subquery())
+    # A source is in the topic if it has a published figure in one of its measures: asked of
+    # each source that has catalog history, one index probe per measure.
+    in_topic = (select(Estimate.id).where(Estimate.source_id == CatalogRevision.source_id,
+                                          Estimate.measure_id.in_(measures), published())
+                .correlate(CatalogRevision).exists())
     marked = select(TopicSource.source_id).where(TopicSource.topic_id == topic_id)
     row = session.execute(select(
-        select(func.max(Revision.created_at))
-        .join(Estimate, Revision.estimate_id == Estimate.id)
-        .join(Measure, Estimate.measure_id == Measure.id)
-        .where(Measure.topic_id == topic_id, published_revision()).scalar_subquery(),
+        select(func.max(figures)).where(Measure.topic_id == topic_id).scalar_subquery(),
         select(func.max(CatalogRevision.created_at))
         .where(CatalogRevision.topic_id == topic_id).scalar_subquery(),
         select(func.max(CatalogRevision.created_at))
         .where(CatalogRevision.entity == CatalogEntity.SOURCE,
-               or_(CatalogRevision.source_id.in_(in_topic),
-                   CatalogRevision.source_id.in_(marked))).scalar_subquery(),
+               or_(in_topic, CatalogRevision.source_id.in_(marked))).scalar_subquery(),
         select(Topic.created_at).where(Topic.id == topic_id).scalar_subquery(),
     )).one()
     found = _latest(row)
