@@ -168,6 +168,7 @@ class ImportRun:
     seconds: float
     peak_mb: float
     summary: str
+    floor_s: float | None = None  # the database's share alone (import_floor), SQLite only
 
 
 def reckon_import(url: str, path: Path, rows: int, log: Path) -> ImportRun:
@@ -187,6 +188,24 @@ def reckon_import(url: str, path: Path, rows: int, log: Path) -> ImportRun:
         raise RuntimeError(f"reckon import failed ({proc.returncode}): "
                            f"{out.read_text()[-2000:]}\n{log.read_text()[-3000:]}")
     return ImportRun(rows, seconds, usage.ru_maxrss / 1024, summary[-1].split(";")[0].strip())
+
+
+def import_floor(path: Path, workdir: Path) -> float:
+    """Seconds the database alone takes for `reckon import` of `path` on SQLite: its
+    statements recorded, then replayed with nothing between them (bench/import_floor.py)."""
+    recorded, replayed = workdir / "floor-recorded.db", workdir / "floor-replayed.db"
+    for db in (recorded, replayed):
+        db.unlink(missing_ok=True)
+    env = {**os.environ, **reckon_env(f"sqlite:///{recorded}"),
+           "PYTHONPATH": str(BENCH.parent)}
+    subprocess.run([str(BIN / "reckon"), "db", "upgrade"], env=env, check=True,
+                   capture_output=True)
+    done = subprocess.run([str(BIN / "python"), str(BENCH / "import_floor.py"), str(path),
+                           str(replayed)], env=env, check=True, capture_output=True, text=True)
+    seconds = float(json.loads(done.stdout.strip().splitlines()[-1])["replay_s"])
+    for db in (recorded, replayed):
+        db.unlink(missing_ok=True)
+    return seconds
 
 
 def executemany(rows: list[list[str]], path: Path, index: bool = False) -> float:
@@ -536,6 +555,11 @@ def main() -> int:
             print(f"  {n:,} rows: {imports[n].seconds:.1f} s, peak {imports[n].peak_mb:.0f} MB"
                   f" — {imports[n].summary}", flush=True)
             url = db_url  # the largest is served
+        if args.database == "sqlite":
+            print("The database's share of the import: its statements replayed …", flush=True)
+            for n in sizes:
+                imports[n].floor_s = import_floor(files[n], workdir)
+                print(f"  {n:,} rows: {imports[n].floor_s:.1f} s", flush=True)
 
         servers = stack.enter_context(ExitStack())
         reckon = servers.enter_context(server(
@@ -654,6 +678,12 @@ def report(args: argparse.Namespace, started: dt.datetime, tool: str, targets: l
         lines.append(ratio_line(f"import ÷ executemany, {n:,} rows ({run.seconds:.1f} s / "
                                 f"{bare[n]:.2f} s, peak {run.peak_mb:.0f} MB)", r, "≤ 10",
                                 r <= 10))
+        if run.floor_s:
+            lines.append(ratio_line(f"floor: the import's statements replayed with no Python "
+                                    f"÷ executemany, {n:,} rows ({run.floor_s:.1f} s)",
+                                    run.floor_s / bare[n], "", None))
+            lines.append(ratio_line(f"import ÷ its floor, {n:,} rows",
+                                    run.seconds / run.floor_s, "", None))
     pages = [t for t in targets if t.name.startswith("Reckon") and t.status == 200]
     biggest = max(pages, key=lambda t: t.size)
     lines.append(ratio_line(f"largest Reckon page, KB ({biggest.name})", biggest.size / 1024,
