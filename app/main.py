@@ -117,7 +117,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Content-Encoding as GET; ETags are weak, so the compressed and plain copies share one
     # and both answer 304. The cross-site check compares the Origin with the public host.
     app.add_middleware(CrossSiteGuard)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # zlib's own default level: a third faster than Starlette's 9 on a large page, for
+    # answers 2 % larger.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(HeadAsGet)
     app.add_middleware(Admission, capacity=settings.worker_threads,
                        queue_limit=settings.queue_limit, queue_timeout=settings.queue_timeout)

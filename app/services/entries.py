@@ -6,6 +6,7 @@ within a topic."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,19 @@ from app.domain.dates import PartialDate, parse_optional_date, partial_date
 from app.domain.figures import format_figure
 from app.domain.numbers import format_number
 from app.domain.vocabulary import Confidence, Scope
+from app.i18n import get_locale, ngettext
 from app.i18n import gettext as _
-from app.i18n import ngettext
 from app.models import Estimate, Source, TopicSource
 from app.services.revisions import complete
+
+
+@functools.lru_cache(maxsize=16_384)
+def _figure(low: int | None, high: int | None, qualifier: str, best: int | None,
+            locale: str) -> str:
+    # A page writes each figure in its table, its charts and their descriptions: each is
+    # formatted (and its shape checked) once per language. `locale` is the key; format_figure
+    # writes in the current one.
+    return format_figure(low, high, qualifier, best)
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ class Entry:
 
     @property
     def figure(self) -> str:
-        return format_figure(self.low, self.high, self.qualifier, self.best)
+        return _figure(self.low, self.high, self.qualifier, self.best, get_locale())
 
     @property
     def date_label(self) -> str:

@@ -217,11 +217,11 @@ def tally(session: Session, topic_id: int, *where: ColumnElement[bool]
     # Days, not seconds: seconds of dates as early as 1800 times the id span would overflow.
     days = cast(extract("epoch", placed), BigInteger) // 86_400
     latest = (days * literal(_ID_SPAN, BigInteger) + Estimate.id).label("latest")
-    # Grouped by the columns of a subquery: PostgreSQL would not match the bound parameters
-    # of an expression in GROUP BY with those in the select list.
     # The topic's measures as a list, not a join: each measure's figures are then read from
     # the index that holds every column used here (ix_estimates_latest), not from their rows.
     measures = select(Measure.id).where(Measure.topic_id == topic_id)
+    # Grouped by the columns of a subquery: PostgreSQL would not match the bound parameters
+    # of an expression in GROUP BY with those in the select list.
     figures = (select(Estimate.id, Estimate.measure_id, Estimate.source_id, Estimate.low,
                       Estimate.high, total, year, month, latest)
                .where(Estimate.measure_id.in_(measures), Estimate.status == Status.ACTIVE,
