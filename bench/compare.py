@@ -337,8 +337,10 @@ def render_growth(sizes: list[int], repeat: int) -> dict[int, float]:
             command.upgrade(alembic_config(url), "head")  # type: ignore[arg-type]
             engine = make_engine(url)
             bench_topic.seed(engine, size)
+            # The collector tuned as a served app tunes it (RECKON_GC_TUNING's default outside
+            # tests): what a render costs where it runs.
             app = create_app(Settings(environment="test", database_url=url,
-                                      secret_key="b" * 32), engine=engine)
+                                      secret_key="b" * 32, gc_tuning=True), engine=engine)
             with TestClient(app) as client:
                 def get() -> tuple[int, bytes]:
                     response = client.get(f"/topics/{bench_topic.TOPIC}")

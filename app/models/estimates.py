@@ -62,12 +62,14 @@ class Estimate(Base):
         Index("ix_estimates_source_as_of", "source_id", "as_of"),
         Index("ix_estimates_as_of", "as_of"),
         # Each source's latest figure of each scope, and a measure's newest figures, read from
-        # the index alone, however many figures a topic holds; the timelines' monthly tally
-        # (services.marks) reads the latest index alone too, hence its last three columns.
+        # the index alone, however many figures a topic holds; so are the timelines' monthly
+        # tally (services.marks: the columns after `id` in the first) and the first and last
+        # dates of a topic (services.linked_data: `placed_precision` in the second).
         # (Readers see approved figures only: `review` is in both.)
         Index("ix_estimates_latest", "measure_id", "source_id", "scope", "status", "review",
               "placed_on", "id", "placed_precision", "low", "high"),
-        Index("ix_estimates_newest", "measure_id", "status", "review", "placed_on", "id"),
+        Index("ix_estimates_newest", "measure_id", "status", "review", "placed_on", "id",
+              "placed_precision"),
         # A topic's last change readers saw: one index probe per measure.
         Index("ix_estimates_last_published", "measure_id", "last_published_at"),
     )

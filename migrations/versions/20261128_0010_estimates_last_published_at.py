@@ -1,4 +1,4 @@
-"""when readers last saw each estimate change, stored and indexed; a covering tally index
+"""when readers last saw each estimate change, stored and indexed; covering date indexes
 
 A topic page's validators (ETag, Last-Modified) need the time of the latest published
 revision of its estimates. Read from the revisions, that meant every revision's snapshot, so a
@@ -8,6 +8,8 @@ estimate (app/services/chain.py moves it with each published revision), and an i
 
 ix_estimates_latest gains placed_precision, low and high: the timelines' monthly tally of a
 topic (app/services/marks.py) then reads that index alone instead of every estimate's row.
+ix_estimates_newest gains placed_precision: a topic's first and last dates
+(app/services/linked_data.py) are then read from it alone.
 
 Revision ID: 0010
 Revises: 0009
@@ -28,6 +30,7 @@ depends_on: str | Sequence[str] | None = None
 # a published state (a snapshot without "review" was written before review existed).
 _UNPUBLISHED = "('proposed', 'rejected', 'withdrawn')"
 _LATEST = ["measure_id", "source_id", "scope", "status", "review", "placed_on", "id"]
+_NEWEST = ["measure_id", "status", "review", "placed_on", "id"]
 
 
 def upgrade() -> None:
@@ -46,9 +49,13 @@ def upgrade() -> None:
     op.drop_index("ix_estimates_latest", table_name="estimates")
     op.create_index("ix_estimates_latest", "estimates",
                     [*_LATEST, "placed_precision", "low", "high"])
+    op.drop_index("ix_estimates_newest", table_name="estimates")
+    op.create_index("ix_estimates_newest", "estimates", [*_NEWEST, "placed_precision"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_estimates_newest", table_name="estimates")
+    op.create_index("ix_estimates_newest", "estimates", _NEWEST)
     op.drop_index("ix_estimates_latest", table_name="estimates")
     op.create_index("ix_estimates_latest", "estimates", _LATEST)
     op.drop_index("ix_estimates_last_published", table_name="estimates")
