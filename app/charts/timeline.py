@@ -28,8 +28,9 @@ from app.charts.scale import (
     value_domain,
 )
 from app.charts.text import fit, text_width, widest
-from app.i18n import format_short_month, ngettext
+from app.charts.timeline_ticks import DateTick, date_ticks
 from app.i18n import gettext as _
+from app.i18n import ngettext
 
 MARGIN = 8.0
 TIMELINE_TOP = 30  # axis label and room for an open top's arrowhead
@@ -37,7 +38,6 @@ TIMELINE_BOTTOM = 34  # date tick labels, below an open bottom's arrowhead
 ARROW_ROOM = 12.0  # between the plot and its labels: open ends' arrowheads go here
 TIMELINE_MIN_SPAN_DAYS = 90  # short spans are widened so a lone date sits in the middle
 TIMELINE_PAD_FRACTION = 0.05
-DATE_TICK_SPACING = 90
 LABEL_SIZE = 11.0
 LABEL_LINE = 13.0
 MAX_LABEL_SHARE = 0.3  # of the width, for the line-end names
@@ -71,13 +71,6 @@ class TimelineSeries:
 class YTick:
     value: int
     y: float
-    label: str
-
-
-@dataclass(frozen=True)
-class DateTick:
-    value: datetime.date
-    x: float
     label: str
 
 
@@ -265,57 +258,6 @@ def mark_order(when: datetime.date, low: int | None, high: int | None) -> tuple[
     return when, midpoint(low, high)
 
 
-def _month_ticks(start: datetime.date, end: datetime.date, step: int) -> list[datetime.date]:
-    ticks: list[datetime.date] = []
-    year, month = start.year, start.month
-    while True:
-        day = datetime.date(year, month, 1)
-        if day > end:
-            return ticks
-        if day >= start and (month - 1) % step == 0:
-            ticks.append(day)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def _year_ticks(start: datetime.date, end: datetime.date, step: int) -> list[datetime.date]:
-    first = start.year if start == datetime.date(start.year, 1, 1) else start.year + 1
-    first = -(-first // step) * step
-    return [datetime.date(year, 1, 1) for year in range(first, end.year + 1, step)]
-
-
-def _date_ticks(start: datetime.date, end: datetime.date, scale: Scale, left: float,
-                right: float) -> list[DateTick]:
-    """As many month (then year) ticks as fit with labels that never touch or leave the
-    chart, measured in the chart's font."""
-    candidates: list[list[tuple[datetime.date, str]]] = [
-        [(d, format_short_month(d)) for d in _month_ticks(start, end, step)]
-        for step in (1, 2, 3, 6)
-    ]
-    step = 1
-    while step <= 1000:
-        for mult in (1, 2, 5):
-            candidates.append([(d, str(d.year)) for d in _year_ticks(start, end, step * mult)])
-        step *= 10
-    # No more ticks than one per ~90 px: enough to read dates off, few enough to scan.
-    most = max(2, int((scale.range_end - scale.range_start) // DATE_TICK_SPACING))
-    for ticks in candidates:
-        placed = [DateTick(d, scale(d.toordinal()), label) for d, label in ticks]
-        if placed and len(placed) <= most and _fits(placed, left, right):
-            return placed
-    return []
-
-
-def _fits(ticks: Sequence[DateTick], left: float, right: float) -> bool:
-    end = -math.inf
-    for tick in ticks:
-        width = text_width(tick.label, TICK_LABEL_SIZE)
-        start = tick.x - width / 2
-        if start < max(end + 8, left) or start + width > right:
-            return False
-        end = start + width
-    return True
-
-
 def _value_ticks(values: Sequence[int], scale: Scale, top: float, bottom: float) -> list[int]:
     """Every tick whose label keeps a line of space from the next (thinned when crowded)."""
     for every in range(1, len(values) + 1):
@@ -389,7 +331,7 @@ def timeline_chart(
         date_end = last + datetime.timedelta(days=pad)
         time_scale = Scale(LINEAR, date_start.toordinal(), date_end.toordinal(), plot_left,
                            plot_right)
-        x_ticks = tuple(_date_ticks(date_start, date_end, time_scale, 0.0, float(width)))
+        x_ticks = tuple(date_ticks(date_start, date_end, time_scale, 0.0, float(width)))
     else:
         time_scale = Scale(LINEAR, 0, 1, plot_left, plot_right)
 
